@@ -1,0 +1,19 @@
+import type { DevoEvent } from "../pipeline/event.ts";
+
+/**
+ * A destination for events. The pipeline acknowledges a unit of work (an SQS message, an API page) only when
+ * `send` has resolved for every batch of it on every configured output.
+ */
+export interface Output {
+  /** The output's id in the config (`outputs.<id>`), used in logs and metrics. */
+  readonly id: string;
+  /**
+   * Resolves once every event of `batch` is delivered: written and flushed to the destination (for network
+   * outputs: handed to a connection the peer has accepted, and written to the socket). Rejects when delivery
+   * failed and will not be retried by the output itself. May wait when the output's buffers are full: that
+   * wait is the pipeline's backpressure.
+   */
+  send(batch: readonly DevoEvent[]): Promise<void>;
+  /** Flushes what is pending, closes connections gracefully and releases resources. */
+  close(): Promise<void>;
+}

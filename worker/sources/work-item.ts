@@ -1,0 +1,28 @@
+import type { DevoEvent } from "../pipeline/event.ts";
+
+/**
+ * A unit of work a source hands to the pipeline: an SQS message (all the objects it names), or one page of an
+ * API. The pipeline drains `events`, sends every batch to every output, and then calls exactly one of `ack`
+ * (everything delivered: delete the message / advance the cursor) or `nack` (keep it for a retry).
+ */
+export interface WorkItem {
+  /** Short human description for logs: `s3://bucket/key`, `LookupEvents us-east-1 page 3`, … */
+  readonly description: string;
+  /** Batches of events, produced lazily: the pipeline pulls the next batch only when it can send it. */
+  readonly events: AsyncIterable<readonly DevoEvent[]>;
+  ack(): Promise<void>;
+  nack(error: Error): Promise<void>;
+}
+
+/** A producer of work items: an SQS queue, a CloudTrail LookupEvents poller, a CloudWatch poller, … */
+export interface Source {
+  /** `<input id>/<service>/<region>` in logs and metrics. */
+  readonly id: string;
+  /**
+   * Yields work until `signal` aborts (or, with `untilIdle`, until the source has nothing more to give).
+   * The pipeline pulls the next item only when it has capacity, so a source never runs ahead of delivery.
+   */
+  work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncIterable<WorkItem>;
+  /** Releases clients and timers; called once after `work` finished. */
+  close(): Promise<void>;
+}
