@@ -19,10 +19,26 @@ export interface Source {
   /** `<input id>/<service>/<region>` in logs and metrics. */
   readonly id: string;
   /**
+   * How many of this source's work items may be processed at once. API sources that advance one cursor say 1;
+   * undefined means the pipeline's global limit.
+   */
+  readonly concurrency?: number;
+  /**
    * Yields work until `signal` aborts (or, with `untilIdle`, until the source has nothing more to give).
    * The pipeline pulls the next item only when it has capacity, so a source never runs ahead of delivery.
    */
   work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncIterable<WorkItem>;
   /** Releases clients and timers; called once after `work` finished. */
   close(): Promise<void>;
+}
+
+/**
+ * The reason a work item is handed back when the item itself is not at fault (the worker is shutting down):
+ * sources make such work available again at once instead of backing off.
+ */
+export class WorkAbandoned extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "WorkAbandoned";
+  }
 }

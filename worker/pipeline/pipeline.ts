@@ -1,0 +1,212 @@
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { Output } from "../outputs/output.ts";
+import { type Source, WorkAbandoned, type WorkItem } from "../sources/work-item.ts";
+import type { DevoEvent } from "./event.ts";
+import { WeightedSemaphore } from "./weighted-semaphore.ts";
+
+export interface PipelineOptions {
+  /** Work items (messages, pages) processed at once across all sources. */
+  concurrency: number;
+  /** Bytes of events sent to the outputs and not yet acknowledged, across all work: the memory bound. */
+  maxBytesInFlight: number;
+  /** After a stop is asked, how long in-flight work may take to finish before it is handed back. */
+  shutdownGraceMs: number;
+}
+
+export interface RunSummary {
+  workAcked: number;
+  workFailed: number;
+  workAbandoned: number;
+  events: number;
+  eventsByTag: Record<string, number>;
+  bytes: number;
+  elapsedMs: number;
+}
+
+/**
+ * Joins sources to outputs. Pulls work only when a slot is free (so sources never run ahead of delivery),
+ * sends every batch to every output, and acknowledges a work item only after every send of it resolved. The
+ * bytes budget holds back reading when outputs are slow: that is the backpressure that bounds memory.
+ */
+export class Pipeline {
+  readonly #sources: Source[];
+  readonly #outputs: Output[];
+  readonly #logger: Logger;
+  readonly #metrics: Metrics;
+  readonly #options: PipelineOptions;
+  readonly #slots: WeightedSemaphore;
+  readonly #bytes: WeightedSemaphore;
+  readonly #hardStop = new AbortController();
+  readonly #summary: RunSummary = {
+    workAcked: 0,
+    workFailed: 0,
+    workAbandoned: 0,
+    events: 0,
+    eventsByTag: {},
+    bytes: 0,
+    elapsedMs: 0,
+  };
+
+  constructor(
+    sources: Source[],
+    outputs: Output[],
+    deps: { logger: Logger; metrics: Metrics },
+    options: PipelineOptions,
+  ) {
+    this.#sources = sources;
+    this.#outputs = outputs;
+    this.#logger = deps.logger;
+    this.#metrics = deps.metrics;
+    this.#options = options;
+    this.#slots = new WeightedSemaphore(options.concurrency);
+    this.#bytes = new WeightedSemaphore(options.maxBytesInFlight);
+  }
+
+  /**
+   * Runs until `signal` aborts (then drains within the grace period) or, with `untilIdle`, until every source
+   * is idle and all work is delivered. Outputs and sources are closed before it returns.
+   */
+  async run(signal: AbortSignal, options: { untilIdle: boolean }): Promise<RunSummary> {
+    const started = performance.now();
+    const inFlight = new Set<Promise<void>>();
+    const onStop = () => {
+      this.#logger.info(
+        { inFlight: inFlight.size, graceMs: this.#options.shutdownGraceMs },
+        "stopping: draining in-flight work",
+      );
+      const timer = setTimeout(() => this.#hardStop.abort(), this.#options.shutdownGraceMs);
+      (timer as { unref?: () => void }).unref?.();
+    };
+    signal.addEventListener("abort", onStop, { once: true });
+    try {
+      await Promise.all(this.#sources.map((source) => this.#drive(source, signal, options.untilIdle, inFlight)));
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    } finally {
+      signal.removeEventListener("abort", onStop);
+      await this.#closeAll();
+    }
+    this.#summary.elapsedMs = performance.now() - started;
+    return this.#summary;
+  }
+
+  async #drive(source: Source, signal: AbortSignal, untilIdle: boolean, inFlight: Set<Promise<void>>): Promise<void> {
+    const own = new WeightedSemaphore(source.concurrency ?? this.#options.concurrency);
+    const iterator = source.work(signal, { untilIdle })[Symbol.asyncIterator]();
+    try {
+      while (!signal.aborted) {
+        await own.acquire();
+        await this.#slots.acquire();
+        let next: IteratorResult<WorkItem>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          own.release();
+          this.#slots.release();
+          this.#logger.error({ source: source.id, err: (error as Error).message }, "source failed");
+          throw error;
+        }
+        if (next.done) {
+          own.release();
+          this.#slots.release();
+          return;
+        }
+        const task = this.#process(source, next.value).finally(() => {
+          own.release();
+          this.#slots.release();
+          inFlight.delete(task);
+        });
+        inFlight.add(task);
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+
+  async #process(source: Source, item: WorkItem): Promise<void> {
+    this.#metrics.workInFlight.inc();
+    const byTag = new Map<string, number>();
+    const sends: Promise<void>[] = [];
+    let events = 0;
+    let bytes = 0;
+    try {
+      for await (const batch of item.events) {
+        if (this.#hardStop.signal.aborted) throw new WorkAbandoned("shutdown grace period over");
+        if (batch.length === 0) continue;
+        const size = batchBytes(batch);
+        await this.#abortable(this.#bytes.acquire(size));
+        this.#metrics.bytesInFlight.inc(size);
+        const send = Promise.all(this.#outputs.map((output) => output.send(batch))).finally(() => {
+          this.#bytes.release(size);
+          this.#metrics.bytesInFlight.dec(size);
+        });
+        // Failures are awaited below; this only keeps an early rejection from being reported as unhandled.
+        send.catch(() => undefined);
+        sends.push(send.then(() => undefined));
+        for (const event of batch) byTag.set(event.tag, (byTag.get(event.tag) ?? 0) + 1);
+        events += batch.length;
+        bytes += size;
+      }
+      await this.#abortable(Promise.all(sends));
+      await item.ack();
+      this.#summary.workAcked++;
+      this.#summary.events += events;
+      this.#summary.bytes += bytes;
+      for (const [tag, count] of byTag) {
+        this.#summary.eventsByTag[tag] = (this.#summary.eventsByTag[tag] ?? 0) + count;
+        this.#metrics.events.inc({ source: source.id, tag }, count);
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error : new Error(String(error));
+      if (reason instanceof WorkAbandoned) this.#summary.workAbandoned++;
+      else this.#summary.workFailed++;
+      await Promise.allSettled(sends);
+      await item
+        .nack(reason)
+        .catch((nackError: Error) =>
+          this.#logger.error(
+            { source: source.id, work: item.description, err: nackError.message },
+            "handing work back failed",
+          ),
+        );
+    } finally {
+      this.#metrics.workInFlight.dec();
+    }
+  }
+
+  /** Waits for `promise`, unless the shutdown grace period ends first. */
+  #abortable<T>(promise: Promise<T>): Promise<T> {
+    const signal = this.#hardStop.signal;
+    if (signal.aborted) return Promise.reject(new WorkAbandoned("shutdown grace period over"));
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new WorkAbandoned("shutdown grace period over"));
+      signal.addEventListener("abort", onAbort, { once: true });
+      promise.then(
+        (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  async #closeAll(): Promise<void> {
+    const results = await Promise.allSettled([
+      ...this.#outputs.map((output) => output.close()),
+      ...this.#sources.map((source) => source.close()),
+    ]);
+    for (const result of results) {
+      if (result.status === "rejected") this.#logger.error({ err: (result.reason as Error).message }, "closing failed");
+    }
+  }
+}
+
+function batchBytes(batch: readonly DevoEvent[]): number {
+  let total = 0;
+  for (const event of batch) total += event.message.length + event.tag.length + 40;
+  return total;
+}

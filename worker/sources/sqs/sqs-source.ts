@@ -1,0 +1,365 @@
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { Logger } from "../../observability/logger.ts";
+import type { Metrics } from "../../observability/metrics.ts";
+import { backoffDelay, sleep } from "../../pipeline/backoff.ts";
+import type { DevoEvent } from "../../pipeline/event.ts";
+import {
+  newParseStats,
+  type ObjectContext,
+  type ParseStats,
+  type ServiceDefinition,
+  type ServiceOptions,
+} from "../../services/service-definition.ts";
+import {
+  type AnnouncedObject,
+  decodeNotification,
+  type NotificationFamily,
+} from "../notifications/decode-notification.ts";
+import { type Source, WorkAbandoned, type WorkItem } from "../work-item.ts";
+import { BatchDeleter } from "./batch-deleter.ts";
+import { describeCause, ObjectReadError } from "./object-read-error.ts";
+import { VisibilityKeeper } from "./visibility-keeper.ts";
+
+/** How a service turns what a message announces into events (the formats layer, injected). */
+export interface MessageReaders {
+  readObject(
+    service: ServiceDefinition,
+    body: AsyncIterable<Uint8Array>,
+    context: ObjectContext,
+  ): AsyncIterable<DevoEvent[]>;
+  readInlineEvents(service: ServiceDefinition, messageBody: string, context: ObjectContext): DevoEvent[];
+}
+
+export interface SqsSourceSettings {
+  /** `<input>/<service>/<region>`. */
+  id: string;
+  queueUrl: string;
+  service: ServiceDefinition;
+  serviceOptions: ServiceOptions;
+  /** `s3` for S3/SNS/EventBridge/CloudTrail/Config notifications, `fdr` for CrowdStrike FDR messages. */
+  notifications: NotificationFamily;
+  /** Events carried in the messages themselves (EventBridge → SQS) instead of announced objects. */
+  inline: boolean;
+  waitTimeSeconds: number;
+  maxMessages: number;
+  visibilityTimeoutSeconds: number;
+  maxVisibilitySeconds: number;
+  /** A failed message becomes visible again after this many seconds, doubling with each receive. */
+  retryBackoffSeconds: number;
+  maxRetryBackoffSeconds: number;
+}
+
+export interface SqsSourceDeps {
+  sqs: SQSClient;
+  s3: S3Client;
+  readers: MessageReaders;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+interface Received {
+  message: Message;
+  receivedAt: number;
+}
+
+/** Message ids already reported as unrecognised, so a poison message is logged once, not on every receive. */
+const REPORTED_LIMIT = 10_000;
+
+/**
+ * Reads one SQS queue: long-polls, decodes each message, and hands the pipeline one work item per message.
+ * A message is deleted only when the pipeline acknowledges it (every event of every object delivered); a
+ * failed one becomes visible again after a backoff and, after the queue's maxReceiveCount, lands in its DLQ.
+ */
+export class SqsSource implements Source {
+  readonly id: string;
+  readonly #settings: SqsSourceSettings;
+  readonly #deps: SqsSourceDeps;
+  readonly #deleter: BatchDeleter;
+  readonly #keeper: VisibilityKeeper;
+  readonly #reported = new Set<string>();
+  /** Messages handed to the pipeline and not yet acked or nacked. */
+  #outstanding = 0;
+  #buffer: Received[] = [];
+
+  constructor(settings: SqsSourceSettings, deps: SqsSourceDeps) {
+    this.id = settings.id;
+    this.#settings = settings;
+    this.#deps = deps;
+    this.#deleter = new BatchDeleter(deps.sqs, settings.queueUrl, deps.logger);
+    this.#keeper = new VisibilityKeeper(deps.sqs, settings.queueUrl, deps.logger, {
+      timeoutSeconds: settings.visibilityTimeoutSeconds,
+      maxTotalSeconds: settings.maxVisibilitySeconds,
+      onExtended: (count) => deps.metrics.visibilityExtensions.inc({ source: settings.id }, count),
+    });
+  }
+
+  async *work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncIterable<WorkItem> {
+    let failures = 0;
+    try {
+      while (!signal.aborted) {
+        if (this.#buffer.length === 0) {
+          let received: Message[];
+          try {
+            received = await this.#receive(signal, options.untilIdle);
+            failures = 0;
+          } catch (error) {
+            if (signal.aborted) break;
+            failures++;
+            const delay = backoffDelay(failures, 500, 30_000);
+            this.#deps.logger.error(
+              { source: this.id, queue: this.#settings.queueUrl, err: describeCause(error), retryInMs: delay },
+              "receiving from SQS failed",
+            );
+            await sleep(delay, signal);
+            continue;
+          }
+          if (received.length === 0) {
+            if (options.untilIdle && (await this.#isIdle(signal))) return;
+            continue;
+          }
+          const now = Date.now();
+          for (const message of received) {
+            this.#keeper.track(message.MessageId ?? "", message.ReceiptHandle ?? "", now);
+            this.#buffer.push({ message, receivedAt: now });
+          }
+          this.#deps.metrics.messagesReceived.inc({ source: this.id }, received.length);
+        }
+        const next = this.#buffer.shift();
+        if (next === undefined) continue;
+        const item = await this.#toWorkItem(next);
+        if (item !== undefined) yield item;
+      }
+    } finally {
+      // Messages received but never handed out go back to the queue at once.
+      const left = this.#buffer.splice(0);
+      await Promise.all(left.map(({ message }) => this.#release(message, 0, "shutdown")));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#deleter.drain();
+    this.#keeper.stop();
+  }
+
+  async #receive(signal: AbortSignal, untilIdle: boolean): Promise<Message[]> {
+    const { queueUrl, maxMessages, visibilityTimeoutSeconds, waitTimeSeconds } = this.#settings;
+    const response = await this.#deps.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: maxMessages,
+        // When draining, short polls notice an empty queue sooner.
+        WaitTimeSeconds: untilIdle ? Math.min(waitTimeSeconds, 1) : waitTimeSeconds,
+        VisibilityTimeout: visibilityTimeoutSeconds,
+        MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
+      }),
+      { abortSignal: signal },
+    );
+    return response.Messages ?? [];
+  }
+
+  /** Idle means: nothing of ours in flight, and nothing visible, in flight elsewhere or delayed on the queue. */
+  async #isIdle(signal: AbortSignal): Promise<boolean> {
+    if (this.#outstanding > 0 || this.#buffer.length > 0) return false;
+    const response = await this.#deps.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.#settings.queueUrl,
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed",
+        ],
+      }),
+      { abortSignal: signal },
+    );
+    const attributes = response.Attributes ?? {};
+    return [
+      "ApproximateNumberOfMessages",
+      "ApproximateNumberOfMessagesNotVisible",
+      "ApproximateNumberOfMessagesDelayed",
+    ]
+      .map((name) => Number(attributes[name as keyof typeof attributes] ?? 0))
+      .every((count) => count === 0);
+  }
+
+  async #toWorkItem({ message }: Received): Promise<WorkItem | undefined> {
+    const messageId = message.MessageId ?? "?";
+    const { service, inline, notifications } = this.#settings;
+    const notification = decodeNotification(message.Body ?? "", { family: notifications, inline });
+    if (notification.kind === "nothing") {
+      // s3:TestEvent and messages of only non-create records: delete quietly.
+      this.#deps.metrics.messagesIgnored.inc({ source: this.id });
+      this.#deps.logger.debug({ source: this.id, messageId, reason: notification.reason }, "message announces nothing");
+      await this.#delete(message).catch(() => undefined);
+      return undefined;
+    }
+    if (notification.kind === "unrecognised") {
+      this.#deps.metrics.messagesUnrecognised.inc({ source: this.id });
+      if (!this.#reported.has(messageId)) {
+        if (this.#reported.size >= REPORTED_LIMIT) this.#reported.clear();
+        this.#reported.add(messageId);
+        this.#deps.logger.error(
+          {
+            source: this.id,
+            service: service.name,
+            queue: this.#settings.queueUrl,
+            messageId,
+            receiveCount: receiveCount(message),
+            reason: notification.reason,
+            body: (message.Body ?? "").slice(0, 300),
+          },
+          "unrecognised message left for the dead-letter queue",
+        );
+      }
+      await this.#release(message, this.#backoffSeconds(message), "unrecognised");
+      return undefined;
+    }
+
+    const stats = newParseStats();
+    const objects = notification.kind === "objects" ? notification.objects : [];
+    const events =
+      notification.kind === "inline"
+        ? this.#inlineEvents(message, notification.event, stats)
+        : this.#objectEvents(objects, stats);
+    const description =
+      notification.kind === "inline"
+        ? `message ${messageId} (${notification.shape})`
+        : `message ${messageId} (${objects.map((o) => `s3://${o.bucket}/${o.key}`).join(", ")})`;
+    this.#outstanding++;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      this.#outstanding--;
+      return true;
+    };
+    return {
+      description,
+      events,
+      ack: async () => {
+        if (!settle()) return;
+        this.#recordSkips(stats);
+        await this.#delete(message);
+        const sentAt = Number(message.Attributes?.SentTimestamp);
+        for (const object of objects.length > 0 ? objects : [{ createdAt: sentAt } as AnnouncedObject]) {
+          const origin = object.createdAt ?? sentAt;
+          if (Number.isFinite(origin))
+            this.#deps.metrics.lag.observe({ source: this.id }, (Date.now() - origin) / 1000);
+        }
+      },
+      nack: async (error: Error) => {
+        if (!settle()) return;
+        if (error instanceof WorkAbandoned) {
+          await this.#release(message, 0, "shutdown");
+          return;
+        }
+        const delay = this.#backoffSeconds(message);
+        this.#deps.logger.error(
+          {
+            source: this.id,
+            service: service.name,
+            queue: this.#settings.queueUrl,
+            messageId,
+            bucket: error instanceof ObjectReadError ? error.bucket : undefined,
+            key: error instanceof ObjectReadError ? error.key : undefined,
+            receiveCount: receiveCount(message),
+            retryInSeconds: delay,
+            cause: error.message,
+          },
+          "message failed; it will be retried and ends in the dead-letter queue after maxReceiveCount",
+        );
+        await this.#release(message, delay, "failed");
+      },
+    };
+  }
+
+  async *#objectEvents(objects: AnnouncedObject[], stats: ParseStats): AsyncIterable<DevoEvent[]> {
+    const { service, serviceOptions } = this.#settings;
+    for (const object of objects) {
+      const context: ObjectContext = { bucket: object.bucket, key: object.key, options: serviceOptions, stats };
+      try {
+        const response = await this.#deps.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
+        const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+        if (body === undefined) throw new Error("GetObject returned no body");
+        const counted = this.#countBytes(body);
+        yield* this.#deps.readers.readObject(service, counted, context);
+        this.#deps.metrics.objects.inc({ source: this.id });
+      } catch (error) {
+        this.#deps.metrics.objectFailures.inc({ source: this.id });
+        throw new ObjectReadError(object.bucket, object.key, error);
+      }
+    }
+  }
+
+  async *#countBytes(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for await (const chunk of body) {
+      this.#deps.metrics.bytes.inc({ source: this.id }, chunk.byteLength);
+      yield chunk;
+    }
+  }
+
+  async *#inlineEvents(
+    message: Message,
+    event: Record<string, unknown>,
+    stats: ParseStats,
+  ): AsyncIterable<DevoEvent[]> {
+    const { service, serviceOptions } = this.#settings;
+    const context: ObjectContext = { bucket: "", key: "", options: serviceOptions, stats };
+    const events = this.#deps.readers.readInlineEvents(service, JSON.stringify(event), context);
+    if (events.length === 0 && stats.skipped === 0) {
+      throw new Error(`message ${message.MessageId} carries no event the ${service.name} service can read`);
+    }
+    yield events;
+  }
+
+  #recordSkips(stats: ParseStats): void {
+    for (const [reason, count] of Object.entries(stats.skipReasons)) {
+      this.#deps.metrics.skippedRecords.inc({ source: this.id, reason }, count);
+    }
+  }
+
+  #backoffSeconds(message: Message): number {
+    const { retryBackoffSeconds, maxRetryBackoffSeconds } = this.#settings;
+    return Math.min(maxRetryBackoffSeconds, retryBackoffSeconds * 2 ** Math.max(0, receiveCount(message) - 1));
+  }
+
+  async #delete(message: Message): Promise<void> {
+    try {
+      await this.#deleter.delete(message.ReceiptHandle ?? "");
+      this.#deps.metrics.messagesDeleted.inc({ source: this.id });
+    } finally {
+      this.#keeper.untrack(message.MessageId ?? "");
+    }
+  }
+
+  /** Makes a message visible again after `seconds` (0: at once). It is never deleted here. */
+  async #release(message: Message, seconds: number, reason: string): Promise<void> {
+    this.#keeper.untrack(message.MessageId ?? "");
+    this.#deps.metrics.messagesReturned.inc({ source: this.id, reason });
+    try {
+      await this.#deps.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: this.#settings.queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+        }),
+      );
+    } catch (error) {
+      // The message still comes back when its current visibility timeout runs out: nothing is lost.
+      this.#deps.logger.warn(
+        { source: this.id, messageId: message.MessageId, err: describeCause(error) },
+        "could not change the visibility of a returned message",
+      );
+    }
+  }
+}
+
+function receiveCount(message: Message): number {
+  return Number(message.Attributes?.ApproximateReceiveCount ?? 1);
+}
