@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { optionalCredentialsSchema } from "./credentials-schema.ts";
+import { outputsSchema } from "./outputs-schema.ts";
+
+/**
+ * The worker's configuration: the YAML shape of Devo's collector configuration (`globals`, `outputs`,
+ * `inputs.<id>` with `credentials` and `services`), so a customer's existing file runs, plus our optional
+ * additions (marked "ours"). Services are validated against the catalog in `load-config.ts`, because each
+ * service has its own options.
+ */
+
+const persistenceSchema = z.strictObject({
+  type: z.literal("filesystem"),
+  config: z.strictObject({ directory_name: z.string().min(1) }),
+});
+
+const globalsSchema = z
+  .strictObject({
+    debug: z.boolean().default(false),
+    id: z.union([z.string(), z.number()]).optional(),
+    name: z.string().optional(),
+    persistence: persistenceSchema.optional(),
+    /** Ours: Prometheus `/metrics` and `/healthz`; port 0 picks a free port, absent means off. */
+    metrics: z
+      .strictObject({ port: z.number().int().min(0).max(65535), host: z.string().default("0.0.0.0") })
+      .optional(),
+    /** Ours: work items (SQS messages, API pages) processed at once in this process. */
+    concurrency: z.number().int().min(1).max(256).default(8),
+    /** Ours: bytes of events handed to outputs and not yet acknowledged (the memory bound). */
+    max_bytes_in_flight: z.number().int().min(65_536).default(64 * 1024 * 1024),
+    /** Ours: how long a stop waits for in-flight work before handing it back to the queue. */
+    shutdown_grace_seconds: z.number().min(0).max(3600).default(30),
+  })
+  .prefault({});
+
+const inputSchema = z.strictObject({
+  /** Ours: the input type when the input's id is not itself `sqs_collector` or `aws`. */
+  type: z.enum(["sqs_collector", "aws"]).optional(),
+  id: z.union([z.string(), z.number()]).optional(),
+  enabled: z.boolean().default(true),
+  credentials: optionalCredentialsSchema,
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1").optional(),
+  /** The queue URL. */
+  base_url: z.url().optional(),
+  sqs_visibility_timeout: z.number().int().min(10).max(43_200).default(120),
+  sqs_wait_timeout: z.number().int().min(0).max(20).default(20),
+  sqs_max_messages: z.number().int().min(1).max(10).default(10),
+  /** Devo's switches, accepted so that existing files load; this worker always acknowledges after delivery. */
+  ack_messages: z.boolean().optional(),
+  direct_mode: z.boolean().optional(),
+  do_not_send: z.boolean().optional(),
+  compressed_events: z.boolean().optional(),
+  debug_md5: z.boolean().optional(),
+  /** Ours: one endpoint for every AWS client (emulators, VPC endpoints, S3-compatible stores). */
+  endpoint_url: z.url().optional(),
+  /** Ours: path-style S3 URLs. */
+  s3_force_path_style: z.boolean().default(false),
+  /** Ours: the first retry of a failed message waits this long, doubling with each receive. */
+  retry_backoff_seconds: z.number().int().min(0).max(43_200).default(30),
+  max_retry_backoff_seconds: z.number().int().min(0).max(43_200).default(900),
+  /** Ours: the most a message is kept invisible by the heartbeat (SQS's own cap is 12 hours). */
+  max_visibility_extension_seconds: z.number().int().min(60).max(43_200).default(6 * 3600),
+  services: z.record(z.string(), z.unknown()).refine((services) => Object.keys(services).length > 0, {
+    message: "expected at least one service",
+  }),
+});
+
+export const configSchema = z.strictObject({
+  globals: globalsSchema,
+  outputs: outputsSchema,
+  inputs: z.record(z.string(), inputSchema).refine((inputs) => Object.keys(inputs).length > 0, {
+    message: "expected at least one input",
+  }),
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+export type InputConfig = z.output<typeof inputSchema>;
+export type GlobalsConfig = z.output<typeof globalsSchema>;

@@ -1,0 +1,107 @@
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { z } from "zod";
+import { findService } from "../services/catalog.ts";
+import type { InputType, ServiceDefinition, ServiceOptions } from "../services/service-definition.ts";
+import { configSchema, type GlobalsConfig, type InputConfig, type RawConfig } from "./config-schema.ts";
+
+/** A configuration that cannot run, with every problem found, each naming its exact place in the file. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super(`invalid configuration in ${source}:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+export interface ConfiguredService {
+  definition: ServiceDefinition;
+  options: ServiceOptions;
+}
+
+export interface ConfiguredInput extends Omit<InputConfig, "services"> {
+  /** The input's key in `inputs`. */
+  name: string;
+  type: InputType;
+  services: ConfiguredService[];
+}
+
+export interface Config {
+  globals: GlobalsConfig;
+  outputs: RawConfig["outputs"];
+  inputs: ConfiguredInput[];
+}
+
+/** `inputs.aws.services.audit-events-all.start_time` from zod's path array. */
+function dotted(path: readonly PropertyKey[]): string {
+  return path.map(String).join(".");
+}
+
+function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): string {
+  const path = dotted([...prefix, ...issue.path]);
+  if (issue.code === "unrecognized_keys") {
+    const where = path === "" ? "top level" : path;
+    return `${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `'${key}'`).join(", ")}`;
+  }
+  return `${path === "" ? "top level" : path}: ${issue.message}`;
+}
+
+function inputTypeOf(name: string, input: InputConfig): InputType | undefined {
+  if (input.type !== undefined) return input.type;
+  if (name === "sqs_collector" || name === "aws") return name;
+  return undefined;
+}
+
+/** Validates an already parsed document. `source` names it in errors (a file path, or `<inline>`). */
+export function validateConfig(document: unknown, source = "<inline>"): Config {
+  const parsed = configSchema.safeParse(document ?? {});
+  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.map((issue) => describeIssue(issue)));
+  const problems: string[] = [];
+  const inputs: ConfiguredInput[] = [];
+  for (const [name, input] of Object.entries(parsed.data.inputs)) {
+    const type = inputTypeOf(name, input);
+    if (type === undefined) {
+      problems.push(`inputs.${name}: cannot tell the input type: name the input 'sqs_collector' or 'aws', or add 'type'`);
+      continue;
+    }
+    if (!input.enabled) continue;
+    const services: ConfiguredService[] = [];
+    for (const [serviceName, rawOptions] of Object.entries(input.services)) {
+      const path = ["inputs", name, "services", serviceName];
+      const definition = findService(serviceName, type);
+      if (definition === undefined) {
+        problems.push(`${dotted(path)}: unknown service '${serviceName}' for input type ${type} (see 'aws-devo-collector services')`);
+        continue;
+      }
+      const options = definition.options.safeParse(rawOptions ?? {});
+      if (!options.success) {
+        problems.push(...options.error.issues.map((issue) => describeIssue(issue, path)));
+        continue;
+      }
+      services.push({ definition, options: options.data });
+    }
+    const { services: _ignored, ...rest } = input;
+    inputs.push({ ...rest, name, type, services });
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return { globals: parsed.data.globals, outputs: parsed.data.outputs, inputs };
+}
+
+/** Reads and validates a YAML (or JSON) configuration file. Every problem is a {@link ConfigError}. */
+export async function loadConfig(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    const detail = error instanceof YAMLParseError ? error.message : String(error);
+    throw new ConfigError(path, [`not valid YAML: ${detail}`]);
+  }
+  return validateConfig(document, path);
+}

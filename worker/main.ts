@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import process from "node:process";
+import type { CommandIo } from "./cli/command-io.ts";
+
+const USAGE = `aws-devo-collector — AWS logs (S3 + SQS, CloudTrail, CloudWatch) into Devo
+
+Usage:
+  aws-devo-collector run --config FILE [--until-idle] [--certs-dir DIR] [--metrics-port N]
+  aws-devo-collector parse --service NAME [--type TYPE] [--key S3KEY] FILE...
+  aws-devo-collector services [--json]
+  aws-devo-collector --help | --version
+
+Commands:
+  run       collect with a Devo collector configuration (inputs sqs_collector and aws) until stopped
+  parse     read local files exactly as the worker reads S3 objects; one JSON event per line on stdout
+  services  list the collection services, their sources, framings and Devo tables
+
+Each command takes --help. Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
+`;
+
+const VERSION = "0.1.0";
+
+/** Dispatches a command. Commands load lazily, so `parse` does not pay for the AWS SDK. */
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "run":
+      return (await import("./cli/run-command.ts")).runRunCommand(rest, io);
+    case "parse":
+      return (await import("./cli/parse-command.ts")).runParseCommand(rest, io);
+    case "services":
+      return (await import("./cli/services-command.ts")).runServicesCommand(rest, io);
+    case "--version":
+    case "version":
+      io.stdout.write(`${VERSION}\n`);
+      return 0;
+    case undefined:
+    case "--help":
+    case "-h":
+    case "help":
+      io.stdout.write(USAGE);
+      return 0;
+    default:
+      io.stderr.write(`unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+// Run when executed as a program (node, deno or the bundle), not when imported by a test.
+if (import.meta.main ?? process.argv[1]?.endsWith("main.ts")) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+    // Exit explicitly: idle keep-alive sockets of the AWS clients must not hold a finished run open.
+    (code) => process.exit(code),
+    (error: Error) => {
+      process.stderr.write(`aws-devo-collector: ${error.stack ?? error.message}\n`);
+      process.exit(1);
+    },
+  );
+}
