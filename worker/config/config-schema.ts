@@ -42,7 +42,7 @@ const inputSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1").optional(),
   /** The queue URL. */
   base_url: z.url().optional(),
-  sqs_visibility_timeout: z.number().int().min(10).max(43_200).default(120),
+  sqs_visibility_timeout: z.number().int().min(1).max(43_200).default(120),
   sqs_wait_timeout: z.number().int().min(0).max(20).default(20),
   sqs_max_messages: z.number().int().min(1).max(10).default(10),
   /** Devo's switches, accepted so that existing files load; this worker always acknowledges after delivery. */

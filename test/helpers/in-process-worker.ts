@@ -1,0 +1,46 @@
+import { validateConfig } from "../../worker/config/load-config.ts";
+import { readInlineEvents } from "../../worker/formats/read-inline-events.ts";
+import { readObject } from "../../worker/formats/read-object.ts";
+import { silentLogger } from "../../worker/observability/logger.ts";
+import { createMetrics, type Metrics } from "../../worker/observability/metrics.ts";
+import type { Output } from "../../worker/outputs/output.ts";
+import { buildSources } from "../../worker/pipeline/build-sources.ts";
+import { Pipeline, type RunSummary } from "../../worker/pipeline/pipeline.ts";
+
+export interface InProcessWorker {
+  metrics: Metrics;
+  stop: AbortController;
+  done: Promise<RunSummary>;
+}
+
+/**
+ * Runs the real worker (config validation, SQS source, formats, pipeline) in this process against the given
+ * outputs. The config is Devo's document shape; its `outputs` section is validated but replaced by `outputs`.
+ */
+export function startInProcessWorker(
+  document: Record<string, unknown>,
+  outputs: Output[],
+  options: { untilIdle?: boolean; concurrency?: number; maxBytesInFlight?: number; graceMs?: number } = {},
+): InProcessWorker {
+  const config = validateConfig(document);
+  const metrics = createMetrics();
+  const logger = silentLogger();
+  const sources = buildSources(config.inputs, { logger, metrics, readers: { readObject, readInlineEvents }, configSource: "<test>" });
+  const pipeline = new Pipeline(sources, outputs, { logger, metrics }, {
+    concurrency: options.concurrency ?? config.globals.concurrency,
+    maxBytesInFlight: options.maxBytesInFlight ?? config.globals.max_bytes_in_flight,
+    shutdownGraceMs: options.graceMs ?? 5000,
+  });
+  const stop = new AbortController();
+  const done = pipeline.run(stop.signal, { untilIdle: options.untilIdle ?? true });
+  return { metrics, stop, done };
+}
+
+/** Reads a counter's value for a label set (sum over all label sets when `labels` is omitted). */
+export async function counterValue(metrics: Metrics, name: keyof Metrics, labels?: Record<string, string>): Promise<number> {
+  const metric = metrics[name] as { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> };
+  const { values } = await metric.get();
+  return values
+    .filter((entry) => labels === undefined || Object.entries(labels).every(([key, value]) => entry.labels[key] === value))
+    .reduce((sum, entry) => sum + entry.value, 0);
+}
