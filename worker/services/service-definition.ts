@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { ObjectFormat } from "../formats/object-format.ts";
 import type { DevoEvent } from "../pipeline/event.ts";
 
 /** Input types of Devo's collectors: the AWS SQS collector and the AWS collector. */
@@ -12,11 +13,23 @@ export type InputType = "sqs_collector" | "aws";
  */
 export type SourceKind = "sqs-objects" | "sqs-events" | "cloudtrail-api" | "cloudwatch-metrics" | "cloudwatch-logs";
 
-/** Counters a parse keeps; `skipReasons` counts skipped records by a short reason (`invalid JSON`, …). */
+/**
+ * Which queue messages announce the objects of an `sqs-objects` service:
+ * - `s3`: S3 event notifications, directly, wrapped by SNS (raw or not), or EventBridge "Object Created" events;
+ * - `fdr`: CrowdStrike Falcon Data Replication messages (`{cid, bucket, pathPrefix, files:[{path,size}]}`).
+ */
+export type NotificationShape = "s3" | "fdr";
+
+/**
+ * Counters a parse keeps; `skipReasons` counts skipped (bad) records by a short reason (`invalid JSON`, …).
+ * `ignored` counts records left out on purpose, not because they were bad (CloudTrail digest files, header lines,
+ * CloudWatch Logs CONTROL_MESSAGEs, `drop_event_names`), so a summary can tell the two apart.
+ */
 export interface ParseStats {
   events: number;
   skipped: number;
   skipReasons: Record<string, number>;
+  ignored?: Record<string, number>;
 }
 
 /** What a parser knows about the object it reads. */
@@ -26,6 +39,11 @@ export interface ObjectContext {
   /** The service's validated options from the config (`inputs.<id>.services.<name>`). */
   options: ServiceOptions;
   stats: ParseStats;
+  /**
+   * Module of a service that has several (`flowlogs` / `cloudfrontlogs` of `non-cloudwatch-logs`, `audits_s3` of
+   * `audit-events-all`): set by `parse --type`; when absent the service tells its modules apart by key and content.
+   */
+  type?: string;
 }
 
 /** Validated options of one configured service; each service's schema decides which keys exist. */
@@ -42,7 +60,33 @@ export interface ServiceDefinition {
   readonly table: string;
   /** Schema of the service's options (`inputs.<id>.services.<name>`); unknown keys are errors. */
   readonly options: z.ZodType<ServiceOptions>;
+  /**
+   * Modules of a service that has several (Devo's `types`): `audit-events-all` reads the CloudTrail API
+   * (`audits_api`) or S3 via SQS (`audits_s3`); `non-cloudwatch-logs` reads `flowlogs` and `cloudfrontlogs`.
+   * `source` is then the source of the default module.
+   */
+  readonly modules?: readonly { readonly type: string; readonly source: SourceKind }[];
+  /** For `sqs-objects` services: the notification shape of their queue messages. */
+  readonly notifications?: NotificationShape;
+  /** For `sqs-objects` services: the format of one object (it may depend on the key, options or `type`). */
+  readonly objectFormat?: (context: ObjectContext) => ObjectFormat;
+  /** For `sqs-objects` services: why an object is not read at all (a digest, a filtered key), or undefined. */
+  readonly skipObject?: (context: ObjectContext) => string | undefined;
+  /** For `sqs-events` services: the events carried by one queue message body. */
+  readonly inlineEvents?: (messageBody: string, context: ObjectContext) => DevoEvent[];
 }
+
+/*
+ * How the pipeline uses a service (worker/services/catalog.ts holds every definition, `findService(name)`):
+ * - `sqs-objects`: decode each queue message into (bucket, key) pairs according to `notifications`, GetObject, and
+ *   hand the body to `readObject(service, body, context)` (worker/formats/read-object.ts). It yields batches of
+ *   events; an ObjectReadError (or any error) means the object could not be read: nack the message. Bad records
+ *   inside a readable object are counted in `context.stats` and skipped.
+ * - `sqs-events`: the message body itself holds the data (EventBridge → SQS): `readInlineEvents(service, body,
+ *   context)` (worker/formats/read-inline-events.ts) returns its events synchronously; a body that is not an event
+ *   is counted in `context.stats` (bucket "" and key = the message id are fine for the context).
+ * - API kinds: the API sources read `options` themselves; no object reading is involved.
+ */
 
 /** Splits one (already fetched, not yet decompressed) object into batches of events. */
 export type ObjectReader = (body: AsyncIterable<Uint8Array>, context: ObjectContext) => AsyncIterable<DevoEvent[]>;
@@ -54,4 +98,9 @@ export function newParseStats(): ParseStats {
 export function countSkipped(stats: ParseStats, reason: string): void {
   stats.skipped++;
   stats.skipReasons[reason] = (stats.skipReasons[reason] ?? 0) + 1;
+}
+
+export function countIgnored(stats: ParseStats, reason: string): void {
+  stats.ignored ??= {};
+  stats.ignored[reason] = (stats.ignored[reason] ?? 0) + 1;
 }

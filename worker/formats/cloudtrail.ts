@@ -1,0 +1,179 @@
+import type { DevoEvent } from "../pipeline/event.ts";
+import { countIgnored, countSkipped, type ObjectContext } from "../services/service-definition.ts";
+import { compactJson } from "./json-splitter.ts";
+import type { ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
+import { eventSourceLevel, tagLevel } from "./tag.ts";
+
+export const CLOUDTRAIL_TAG_PREFIX = "cloud.aws.cloudtrail";
+
+/** How one service turns CloudTrail records into tags (Devo's per-service rules and options). */
+export interface CloudTrailTagging {
+  /**
+   * Fixed 4th level instead of the one derived from `eventSource` (`audit-events-all` writes `events` unless
+   * `auto_event_type` is on); Insights records always go to `insights`.
+   */
+  fixedLevel?: string;
+  /** Event names (`eventName`) whose records are dropped, not sent (Devo's `drop_event_names`). */
+  dropEventNames: ReadonlySet<string>;
+  /** Append `.<recipientAccountId>.<awsRegion>` from each record (Devo's `use_region_and_account_id_from_event`). */
+  regionAndAccountFromEvent: boolean;
+}
+
+/** Reads the CloudTrail tagging options every CloudTrail service accepts. */
+export function cloudTrailTagging(options: Record<string, unknown>, fixedLevel?: string): CloudTrailTagging {
+  const drop = Array.isArray(options.drop_event_names) ? (options.drop_event_names as string[]) : [];
+  return {
+    fixedLevel: options.auto_event_type === true ? undefined : fixedLevel,
+    dropEventNames: new Set(drop),
+    regionAndAccountFromEvent: options.use_region_and_account_id_from_event === true,
+  };
+}
+
+/** A CloudTrail log-file digest (log file integrity validation): no events in it. */
+export function isDigestKey(key: string): boolean {
+  return key.includes("CloudTrail-Digest/") || /_CloudTrail-Digest_/.test(key);
+}
+
+function isDigestShape(record: Record<string, unknown>): boolean {
+  return "digestStartTime" in record && "digestEndTime" in record && "logFiles" in record;
+}
+
+function isRecordsContainer(record: Record<string, unknown>): boolean {
+  return "Records" in record && !("eventVersion" in record);
+}
+
+function isInsight(record: Record<string, unknown>): boolean {
+  return record.eventCategory === "Insight" || record.eventType === "AwsCloudTrailInsight";
+}
+
+/** The tag of one CloudTrail record. */
+export function cloudTrailTag(record: Record<string, unknown>, tagging: CloudTrailTagging): string {
+  let level: string;
+  if (isInsight(record)) level = "insights";
+  else if (tagging.fixedLevel !== undefined) level = tagging.fixedLevel;
+  else level = typeof record.eventSource === "string" ? eventSourceLevel(record.eventSource) : "unknown";
+  let tag = `${CLOUDTRAIL_TAG_PREFIX}.${level}`;
+  if (tagging.regionAndAccountFromEvent) {
+    const account = typeof record.recipientAccountId === "string" ? record.recipientAccountId : "unknown";
+    const region = typeof record.awsRegion === "string" ? record.awsRegion : "unknown";
+    tag += `.${tagLevel(account)}.${tagLevel(region)}`;
+  }
+  return tag;
+}
+
+function eventTime(record: Record<string, unknown>): Date | undefined {
+  if (typeof record.eventTime !== "string") return undefined;
+  const time = new Date(record.eventTime);
+  return Number.isNaN(time.getTime()) ? undefined : time;
+}
+
+/**
+ * Turns one parsed CloudTrail record into an event (or none: digests, dropped names). `text` is the record's
+ * compact JSON as written in the object, which is what Devo stores.
+ */
+export function cloudTrailRecordEvent(
+  record: unknown,
+  text: string,
+  tagging: CloudTrailTagging,
+  context: ObjectContext,
+): DevoEvent | undefined {
+  if (record === null || typeof record !== "object" || Array.isArray(record)) {
+    countSkipped(context.stats, "CloudTrail record is not a JSON object");
+    return undefined;
+  }
+  const fields = record as Record<string, unknown>;
+  if (isDigestShape(fields)) {
+    countIgnored(context.stats, "CloudTrail digest file");
+    return undefined;
+  }
+  if (isRecordsContainer(fields)) {
+    // `{"Records": …}` whose Records is not an array: a file of the right kind with nothing readable in it.
+    countSkipped(context.stats, "CloudTrail Records is not an array");
+    return undefined;
+  }
+  if (typeof fields.eventName === "string" && tagging.dropEventNames.has(fields.eventName)) {
+    countIgnored(context.stats, "dropped by drop_event_names");
+    return undefined;
+  }
+  const time = eventTime(fields);
+  const event: DevoEvent = { tag: cloudTrailTag(fields, tagging), message: text };
+  if (time) event.time = time;
+  return event;
+}
+
+/**
+ * CloudTrail objects: log files `{"Records":[…]}` (the array streamed element by element), and, for Firehose
+ * deliveries (`strict` false), records concatenated with no separator, one per line, wrapped in EventBridge
+ * "AWS API Call via CloudTrail" events, or inside CloudWatch Logs subscription payloads of a CloudTrail log group.
+ * Digest files are recognised by key or by shape and give no events.
+ */
+export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean): ObjectFormat {
+  return {
+    framing: { kind: "json", split: { splitKeys: ["Records"], strict } },
+    open(context: ObjectContext): RecordParser {
+      const tagging = cloudTrailTagging(context.options, fixedLevel);
+      const digest = isDigestKey(context.key);
+      const add = (parsed: unknown, text: string, out: DevoEvent[]): void => {
+        const event = cloudTrailRecordEvent(parsed, text, tagging, context);
+        if (event) out.push(event);
+      };
+      return {
+        parse(record: ObjectRecord, out: DevoEvent[]): void {
+          if (digest) {
+            if (record.from === "") countIgnored(context.stats, "CloudTrail digest file");
+            return;
+          }
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(record.text);
+          } catch {
+            countSkipped(context.stats, "invalid JSON");
+            return;
+          }
+          if (record.from === "" && parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+            const value = parsed as Record<string, unknown>;
+            if (value.messageType === "DATA_MESSAGE" || value.messageType === "CONTROL_MESSAGE") {
+              readLogEvents(value, context, out, add);
+              return;
+            }
+            const detail = value.detail;
+            if (typeof value["detail-type"] === "string" && detail !== null && typeof detail === "object") {
+              add(detail, JSON.stringify(detail), out);
+              return;
+            }
+          }
+          add(parsed, record.text, out);
+        },
+      };
+    },
+  };
+}
+
+/** CloudWatch Logs subscription payload of a CloudTrail log group: each log event's message is one record. */
+function readLogEvents(
+  payload: Record<string, unknown>,
+  context: ObjectContext,
+  out: DevoEvent[],
+  add: (parsed: unknown, text: string, out: DevoEvent[]) => void,
+): void {
+  if (payload.messageType === "CONTROL_MESSAGE") {
+    countIgnored(context.stats, "CloudWatch Logs CONTROL_MESSAGE");
+    return;
+  }
+  const logEvents = Array.isArray(payload.logEvents) ? payload.logEvents : [];
+  for (const logEvent of logEvents) {
+    const message = (logEvent as { message?: unknown } | null)?.message;
+    if (typeof message !== "string") {
+      countSkipped(context.stats, "log event without message");
+      continue;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch {
+      countSkipped(context.stats, "invalid JSON");
+      continue;
+    }
+    add(parsed, compactJson(message), out);
+  }
+}

@@ -1,0 +1,98 @@
+import { Readable } from "node:stream";
+import zlib from "node:zlib";
+import { ObjectReadError } from "./object-read-error.ts";
+
+export type Compression = "gzip" | "zstd" | "none";
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+/** Picks the codec from the first bytes, never from the file name (S3 keys lie: `.gz` objects served plain, etc.). */
+export function sniffCompression(head: Uint8Array): Compression {
+  if (startsWith(head, GZIP_MAGIC)) return "gzip";
+  if (startsWith(head, ZSTD_MAGIC)) return "zstd";
+  return "none";
+}
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  if (bytes.length < magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return false;
+  return true;
+}
+
+/**
+ * Streams the decompressed bytes of an object whose codec is sniffed from its first bytes: gzip (every member of a
+ * multi-member file, as Firehose and CloudWatch Logs write them), zstd, or plain. Memory stays bounded by zlib's
+ * window and chunk size. Corrupt or truncated compressed data ends in an ObjectReadError naming the codec and the
+ * cause; an error of the body itself (network) passes through unchanged so the caller sees what really failed.
+ */
+export async function* decompress(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const source = body[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let headLength = 0;
+  let done = false;
+  while (headLength < ZSTD_MAGIC.length) {
+    const next = await source.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    if (next.value.length === 0) continue;
+    head.push(next.value);
+    headLength += next.value.length;
+  }
+  const compression = sniffCompression(head.length === 1 ? head[0] : concatBytes(head, headLength));
+
+  if (compression === "none") {
+    yield* head;
+    if (!done) yield* { [Symbol.asyncIterator]: () => source };
+    return;
+  }
+
+  let bodyError: unknown;
+  async function* replay(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* head;
+      if (!done) yield* { [Symbol.asyncIterator]: () => source };
+    } catch (error) {
+      bodyError = error;
+      throw error;
+    }
+  }
+  const inflater = compression === "gzip" ? zlib.createGunzip() : createZstd();
+  const input = Readable.from(replay(), { objectMode: false });
+  input.on("error", (error) => inflater.destroy(error));
+  input.pipe(inflater);
+  try {
+    for await (const chunk of inflater) yield chunk as Uint8Array;
+  } catch (error) {
+    if (error === bodyError) throw error;
+    throw new ObjectReadError(`${compression}: ${describeCodecError(error)}`, { cause: error });
+  } finally {
+    input.destroy();
+  }
+}
+
+function createZstd(): zlib.ZstdDecompress {
+  if (typeof zlib.createZstdDecompress !== "function") {
+    throw new ObjectReadError("zstd: this runtime's node:zlib has no zstd support (Node.js >= 23.8 or Deno 2 needed)");
+  }
+  return zlib.createZstdDecompress();
+}
+
+function describeCodecError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/unexpected end/i.test(message)) return "truncated stream";
+  return `corrupt data (${message})`;
+}
+
+export function concatBytes(parts: Uint8Array[], length?: number): Uint8Array {
+  const total = length ?? parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,141 @@
+import type { DevoEvent } from "../pipeline/event.ts";
+import {
+  countIgnored,
+  countSkipped,
+  type ObjectContext,
+  type ServiceDefinition,
+} from "../services/service-definition.ts";
+import { decompress } from "./decompress.ts";
+import { type JsonPiece, JsonSplitter } from "./json-splitter.ts";
+import { type LinePiece, LineSplitter } from "./line-splitter.ts";
+import type { ObjectFormat, RecordParser } from "./object-format.ts";
+
+/** A batch is handed on at this many events or message bytes, whichever comes first. */
+export const BATCH_MAX_EVENTS = 500;
+export const BATCH_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Reads one S3 object of an `sqs-objects` service, as the worker and `parse` both do: sniffed decompression,
+ * the service's framing and parser, batches of at most BATCH_MAX_EVENTS events / BATCH_MAX_BYTES bytes.
+ * Throws (ObjectReadError) when the object itself cannot be read; bad records are counted in `context.stats`.
+ */
+export async function* readObject(
+  service: ServiceDefinition,
+  body: AsyncIterable<Uint8Array>,
+  context: ObjectContext,
+): AsyncGenerator<DevoEvent[]> {
+  if (!service.objectFormat) {
+    throw new Error(`service ${service.name} does not read S3 objects (its source is ${service.source})`);
+  }
+  const skipReason = service.skipObject?.(context);
+  if (skipReason) {
+    countIgnored(context.stats, skipReason);
+    return;
+  }
+  const format = service.objectFormat(context);
+  yield* readWithFormat(format, decompress(body), context);
+}
+
+/** Frames and parses already-decompressed bytes with one format. */
+export async function* readWithFormat(
+  format: ObjectFormat,
+  bytes: AsyncIterable<Uint8Array>,
+  context: ObjectContext,
+): AsyncGenerator<DevoEvent[]> {
+  const parser = format.open(context);
+  const batcher = new Batcher();
+  if (format.framing.kind === "json") {
+    const splitter = new JsonSplitter(format.framing.split);
+    const pieces: JsonPiece[] = [];
+    for await (const chunk of bytes) {
+      splitter.push(chunk, pieces);
+      yield* parseJsonPieces(pieces, parser, batcher, context);
+    }
+    splitter.end(pieces);
+    yield* parseJsonPieces(pieces, parser, batcher, context);
+  } else {
+    const splitter = new LineSplitter();
+    const lines: LinePiece[] = [];
+    for await (const chunk of bytes) {
+      splitter.push(chunk, lines);
+      yield* parseLines(lines, parser, batcher, context);
+    }
+    splitter.end(lines);
+    yield* parseLines(lines, parser, batcher, context);
+  }
+  const events = parser.end ? parser.end() : undefined;
+  if (events) for (const event of events) if (batcher.add(event, context)) yield batcher.take();
+  if (batcher.size > 0) yield batcher.take();
+}
+
+function* parseJsonPieces(
+  pieces: JsonPiece[],
+  parser: RecordParser,
+  batcher: Batcher,
+  context: ObjectContext,
+): Generator<DevoEvent[]> {
+  for (const piece of pieces) {
+    if (piece.kind === "record") {
+      parser.parse(piece, batcher.pending);
+      if (batcher.settle(context)) yield batcher.take();
+    } else {
+      countSkipped(context.stats, JSON_PIECE_REASONS[piece.kind]);
+    }
+  }
+  pieces.length = 0;
+}
+
+const JSON_PIECE_REASONS = {
+  oversize: "record too large",
+  garbage: "invalid JSON between records",
+  truncated: "truncated record at end of object",
+} as const;
+
+function* parseLines(
+  lines: LinePiece[],
+  parser: RecordParser,
+  batcher: Batcher,
+  context: ObjectContext,
+): Generator<DevoEvent[]> {
+  for (const line of lines) {
+    if (line.oversize) {
+      countSkipped(context.stats, "line too long");
+      continue;
+    }
+    parser.parse(line, batcher.pending);
+    if (batcher.settle(context)) yield batcher.take();
+  }
+  lines.length = 0;
+}
+
+/** Collects events into batches bounded by count and bytes; counts events in the stats as they settle. */
+class Batcher {
+  pending: DevoEvent[] = [];
+  private counted = 0;
+  private bytes = 0;
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Accounts for events a parser appended to `pending`; true when the batch is full. */
+  settle(context: ObjectContext): boolean {
+    for (let i = this.counted; i < this.pending.length; i++) this.bytes += this.pending[i].message.length;
+    context.stats.events += this.pending.length - this.counted;
+    this.counted = this.pending.length;
+    return this.counted >= BATCH_MAX_EVENTS || this.bytes >= BATCH_MAX_BYTES;
+  }
+
+  add(event: DevoEvent, context: ObjectContext): boolean {
+    this.pending.push(event);
+    return this.settle(context);
+  }
+
+  take(): DevoEvent[] {
+    const batch = this.pending;
+    this.pending = [];
+    this.counted = 0;
+    this.bytes = 0;
+    return batch;
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from "zod";
+
+/**
+ * Options every SQS collector service accepts (`inputs.<id>.services.<name>` of an `sqs_collector` input), with
+ * Devo's names. Each service's schema is strict: an unknown key is a start-up error, never silently ignored.
+ */
+export const commonSqsServiceOptions = {
+  /** Regions whose queues this service reads (defaults to the input's region). */
+  regions: z.array(z.string().min(1)).min(1).optional(),
+  /** Devo tag override; `[placeholders]` are filled from the record or the object key (see routing-template.ts). */
+  routing_template: z.string().min(1).optional(),
+  /** Devo's `encoding` hint; accepted for existing configs, but compression is always sniffed from the bytes. */
+  encoding: z.enum(["gzip", "none", "plain", "zstd", "parquet"]).optional(),
+  /** CloudTrail records whose `eventName` is listed are dropped. */
+  drop_event_names: z.array(z.string().min(1)).default([]),
+  /** Only objects of these CloudTrail "file types" (the key level after the account: `CloudTrail`, `CloudTrail-Insight`) are read. */
+  s3_file_type_filter: z.array(z.string().min(1)).min(1).optional(),
+  /** Tag levels `.<account>.<region>` taken from each record. */
+  use_region_and_account_id_from_event: z.boolean().default(false),
+  /** Derive the tag's event-type level from each record instead of the service's fixed level. */
+  auto_event_type: z.boolean().default(false),
+  /** Devo's key filters: an object whose key matches every rule of any group is not read. */
+  filename_filter_rules: z
+    .array(z.array(z.strictObject({ type: z.enum(["match", "not_match"]), pattern: z.string().min(1) })).min(1))
+    .optional(),
+  /** Values taken from the object key for `[file-<name>]` placeholders: operators applied in order. */
+  file_field_definitions: z
+    .record(
+      z.string().min(1),
+      z.array(
+        z.union([
+          z.strictObject({ operator: z.literal("split"), on: z.string().min(1), element: z.number().int() }),
+          z.strictObject({ operator: z.literal("replace"), to_replace: z.string(), replace_with: z.string() }),
+        ]),
+      ),
+    )
+    .optional(),
+  /** Values taken from each JSON record for `[record-<name>]` placeholders: the first key path present wins. */
+  record_field_mapping: z
+    .record(z.string().min(1), z.strictObject({ keys: z.array(z.string().min(1)).min(1) }))
+    .optional(),
+} as const;
+
+export const sqsServiceOptions = z.strictObject(commonSqsServiceOptions);
+
+export type SqsServiceOptions = z.infer<typeof sqsServiceOptions>;
