@@ -1,0 +1,79 @@
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import type { Writable } from "node:stream";
+import type { DevoEvent } from "../pipeline/event.ts";
+import { CoalescingWriter } from "./coalescing-writer.ts";
+import { DevoLineFormatter, formatJsonLine } from "./devo-line.ts";
+import type { OutputStats, OutputWithStats } from "./output-stats.ts";
+import { emptyStats } from "./output-stats.ts";
+
+export interface ConsoleOutputOptions {
+  id: string;
+  format: "jsonl" | "syslog";
+  hostname: string;
+  /** Defaults to standard output; logs go to standard error, so the two never mix. */
+  stream?: Writable;
+}
+
+/**
+ * Events on standard output, as JSON lines (`{"tag","message"}`, handy with `jq`) or as the Devo line. A batch is
+ * acknowledged once the stream took it (its write callback ran): with a pipe that is when the reader has room.
+ */
+export class ConsoleOutput implements OutputWithStats {
+  readonly id: string;
+  readonly stats: OutputStats = emptyStats();
+  readonly #stream: Writable;
+  readonly #writer: CoalescingWriter;
+  readonly #toText: (batch: readonly DevoEvent[]) => string;
+
+  constructor(options: ConsoleOutputOptions) {
+    this.id = options.id;
+    this.#stream = options.stream ?? (process.stdout as unknown as Writable);
+    if (options.format === "syslog") {
+      const formatter = new DevoLineFormatter({ hostname: options.hostname });
+      this.#toText = (batch) => formatter.formatBatch(batch);
+    } else {
+      this.#toText = jsonLines;
+    }
+    this.#writer = new CoalescingWriter((text) => this.#writeChunk(text), { bufferChars: 4 * 1024 * 1024 });
+  }
+
+  async send(batch: readonly DevoEvent[]): Promise<void> {
+    if (batch.length === 0) return;
+    const text = this.#toText(batch);
+    try {
+      await this.#writer.push(text);
+    } catch (error) {
+      this.stats.failedBatches++;
+      throw new Error(`output ${this.id}: cannot write to standard output: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    this.stats.events += batch.length;
+    this.stats.bytes += Buffer.byteLength(text);
+  }
+
+  async close(): Promise<void> {
+    await this.#writer.idle();
+  }
+
+  #writeChunk(text: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // One write in flight at a time, awaited through its callback: the stream's own buffer never grows past
+      // one chunk, which is what `write() === false` + 'drain' would otherwise have to enforce.
+      this.#stream.write(text, (error) => {
+        if (error) reject(error);
+        else {
+          this.stats.bytesWritten += Buffer.byteLength(text);
+          resolve();
+        }
+      });
+    });
+  }
+}
+
+function jsonLines(batch: readonly DevoEvent[]): string {
+  let text = "";
+  for (let i = 0; i < batch.length; i++) text += formatJsonLine(batch[i]);
+  return text;
+}
