@@ -1,0 +1,92 @@
+/**
+ * `npm run build`: the worker as one self-contained ES module, `dist/aws-devo-collector.mjs`, that runs with
+ * `node` 24 and `deno run -A` unchanged, so the image and the EC2 install need no node_modules.
+ */
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "esbuild";
+
+const root = resolve(fileURLToPath(import.meta.url), "../..");
+export const BUNDLE_PATH = resolve(root, "dist/aws-devo-collector.mjs");
+
+/**
+ * Some dependencies of the AWS SDK and pino call `require` (and read `__filename`/`__dirname`), which an ES
+ * module does not have. Node and Deno both implement `node:module`'s `createRequire`, so the banner gives the
+ * bundle the CommonJS globals it needs, under names that cannot clash with the bundled code's own.
+ */
+const COMMONJS_SHIM = [
+  'import { createRequire as __bundleCreateRequire } from "node:module";',
+  'import { fileURLToPath as __bundleFileURLToPath } from "node:url";',
+  'import { dirname as __bundleDirname } from "node:path";',
+  "const require = __bundleCreateRequire(import.meta.url);",
+  "const __filename = __bundleFileURLToPath(import.meta.url);",
+  "const __dirname = __bundleDirname(__filename);",
+].join("\n");
+
+/**
+ * The CLI loads each command with a dynamic `import()`. A command whose file does not exist yet (the tree is
+ * built by several people at once) must not stop the other commands from shipping: such an import becomes a
+ * module that fails with a clear message when that command is run, and the build reports it as a warning.
+ * Static imports that do not resolve still fail the build.
+ */
+const missingCommandModules: Plugin = {
+  name: "missing-command-modules",
+  setup(context) {
+    context.onResolve({ filter: /^\.\/cli\/[\w-]+-command\.ts$/ }, async (args) => {
+      if (args.kind !== "dynamic-import" || args.pluginData === "retry") return undefined;
+      const resolved = await context.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: "retry",
+      });
+      if (resolved.errors.length === 0) return resolved;
+      return {
+        path: args.path,
+        namespace: "missing-command",
+        warnings: [{ text: `${args.path} does not exist: that command fails at run time in this bundle` }],
+      };
+    });
+    context.onLoad({ filter: /.*/, namespace: "missing-command" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`this build does not contain ${args.path}: rebuild from a tree that has it`)});`,
+      loader: "js",
+    }));
+  },
+};
+
+export async function buildBundle(outfile = BUNDLE_PATH): Promise<{ path: string; bytes: number; warnings: string[] }> {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [resolve(root, "worker/main.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    // The entry's shebang is kept by esbuild; the banner follows it.
+    banner: { js: COMMONJS_SHIM },
+    // Prefer the ES module builds of dual packages (the AWS SDK ships both).
+    mainFields: ["module", "main"],
+    legalComments: "linked",
+    sourcemap: "linked",
+    minifySyntax: true,
+    logLevel: "silent",
+    plugins: [missingCommandModules],
+  });
+  const { size } = await stat(outfile);
+  return { path: outfile, bytes: size, warnings: result.warnings.map((warning) => warning.text) };
+}
+
+if (import.meta.main) {
+  buildBundle().then(
+    ({ path, bytes, warnings }) => {
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      process.stdout.write(`${path}: ${(bytes / 1024 / 1024).toFixed(2)} MiB (${bytes} bytes)\n`);
+    },
+    (error: Error) => {
+      process.stderr.write(`build failed: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
+}

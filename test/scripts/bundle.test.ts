@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { buildBundle } from "../../scripts/build.ts";
+import { expectedCloudTrailTag } from "../../scripts/fixtures/cloudtrail-generator.ts";
+import { DEMO, startEmbeddedAws, uploadCloudTrailFiles, workerConfigFor } from "../../scripts/fixtures/demo-stack.ts";
+
+const root = resolve(fileURLToPath(import.meta.url), "../../..");
+const deno = resolve(root, "node_modules/.bin/deno");
+
+/** Runs the bundle as a user would and collects its exit code and stderr (the logs). */
+function runBundle(
+  runtime: string[],
+  bundle: string,
+  args: string[],
+): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    // The bundle must not lean on the project: run it from an empty folder, outside node_modules' reach.
+    const child = spawn(runtime[0], [...runtime.slice(1), bundle, ...args], {
+      cwd: tmpdir(),
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, LOG_LEVEL: "info", NO_COLOR: "1" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
+describe("dist/aws-devo-collector.mjs", () => {
+  let dir: string;
+  let bundle: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "bundle-test-"));
+    // Build into the test's own folder: a test must not replace the dist/ a developer is about to ship.
+    bundle = join(dir, "aws-devo-collector.mjs");
+    const built = await buildBundle(bundle);
+    assert.ok(built.bytes > 100_000, `bundle is suspiciously small: ${built.bytes} bytes`);
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("starts with the CommonJS shim and has no import of a bare package", async () => {
+    const text = await readFile(bundle, "utf8");
+    assert.match(text.slice(0, 400), /createRequire as __bundleCreateRequire/);
+    // Only node: built-ins may stay external; a bare specifier would need node_modules beside the bundle.
+    const bare = [...text.matchAll(/^import\s.*?from\s+"([^"]+)"/gm)]
+      .map((m) => m[1])
+      .filter((s) => !s.startsWith("node:"));
+    assert.deepEqual(bare, []);
+  });
+
+  for (const runtime of [
+    { name: "Node", command: [process.execPath] },
+    { name: "Deno", command: [deno, "run", "-A"] },
+  ]) {
+    test(`under ${runtime.name}: run --until-idle delivers every CloudTrail record and deletes every message`, async () => {
+      const aws = await startEmbeddedAws();
+      try {
+        const files = await uploadCloudTrailFiles(aws, 6, (index) => 40 + index * 7, runtime.name.length);
+        aws.sendTestEvent();
+        for (const [index, file] of files.entries())
+          aws.announce([{ key: file.key, size: file.size }], index % 2 === 0 ? "direct" : "sns");
+        const eventsFile = join(dir, `events-${runtime.name}.jsonl`);
+        const configFile = join(dir, `collector-${runtime.name}.yaml`);
+        await writeFile(
+          configFile,
+          stringify(workerConfigFor(aws, { file_1: { type: "file", config: { path: eventsFile, format: "jsonl" } } })),
+        );
+
+        const result = await runBundle(runtime.command, bundle, ["run", "--config", configFile, "--until-idle"]);
+        process.stdout.write(`# ${runtime.name}: bundle run took ${Math.round(result.ms)} ms\n`);
+        assert.equal(result.code, 0, `the bundle exited with ${result.code} under ${runtime.name}:\n${result.stderr}`);
+        // pino writes through a synchronous destination: the logs must be there, not lost to a worker thread.
+        assert.match(result.stderr, /"msg":"collector started"/);
+
+        const delivered = (await readFile(eventsFile, "utf8"))
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { tag: string; message: string });
+        const expected = files.flatMap((file) => file.records.map((record) => expectedCloudTrailTag(record))).sort();
+        assert.deepEqual(delivered.map((event) => event.tag).sort(), expected);
+        const eventIds = new Set(delivered.map((event) => (JSON.parse(event.message) as { eventID: string }).eventID));
+        assert.equal(eventIds.size, expected.length, "every record exactly once");
+        const queue = aws.server.inspectQueue(DEMO.queue)?.messages;
+        assert.equal((queue?.ready.length ?? 0) + (queue?.inflight.length ?? 0), 0, "messages left on the queue");
+      } finally {
+        await aws.stop();
+      }
+    });
+  }
+});
