@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(fileURLToPath(import.meta.url), "../../..");
+
+export const BENCH = {
+  region: "us-east-1",
+  account: "123456789012",
+  bucket: "bench-logs",
+  queue: "bench-logs",
+  dlq: "bench-logs-dlq",
+  credentials: { accessKeyId: "bench", secretAccessKey: "bench-secret" },
+} as const;
+
+export interface FauxqsProcess {
+  endpoint: string;
+  queueUrl: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * fauxqs as its own process (its CLI), so its CPU is not charged to the bench's event loop and the worker talks
+ * to it over real sockets, as it would to AWS. Queue, DLQ and bucket come from an init file.
+ */
+export async function startFauxqsProcess(): Promise<FauxqsProcess> {
+  const port = await freePort();
+  const init = join(tmpdir(), `bench-fauxqs-init-${process.pid}.json`);
+  await writeFile(
+    init,
+    JSON.stringify({
+      queues: [
+        { name: BENCH.dlq, attributes: { MessageRetentionPeriod: "1209600" } },
+        {
+          name: BENCH.queue,
+          attributes: {
+            VisibilityTimeout: "120",
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: `arn:aws:sqs:${BENCH.region}:000000000000:${BENCH.dlq}`,
+              maxReceiveCount: "5",
+            }),
+          },
+        },
+      ],
+      buckets: [BENCH.bucket],
+    }),
+  );
+  const child: ChildProcess = spawn(process.execPath, [resolve(root, "node_modules/fauxqs/dist/cli.js")], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: {
+      ...process.env,
+      FAUXQS_PORT: String(port),
+      FAUXQS_LOGGER: "false",
+      FAUXQS_INIT: init,
+      FAUXQS_DEFAULT_REGION: BENCH.region,
+    },
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`fauxqs exited with ${child.exitCode}: ${stderr}`);
+    try {
+      const response = await fetch(`${endpoint}/health`);
+      await response.arrayBuffer();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`fauxqs did not start on ${endpoint}: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    endpoint,
+    queueUrl: `http://sqs.${BENCH.region}.localhost:${port}/000000000000/${BENCH.queue}`,
+    pid: child.pid ?? 0,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

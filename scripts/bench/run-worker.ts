@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(fileURLToPath(import.meta.url), "../../..");
+
+export interface WorkerRun {
+  code: number | null;
+  wallMs: number;
+  peakRssMb: number;
+  summary: { events: number; elapsedMs: number; workAcked: number; workFailed: number; bytes: number };
+  stderr: string;
+}
+
+/** Peak resident set so far (VmHWM), in MiB; 0 once the process is gone. */
+export function peakRssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function spawnWorker(args: string[], extraNodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...extraNodeArgs, resolve(root, "worker/main.ts"), ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
+  });
+}
+
+/**
+ * Runs `worker/main.ts run --until-idle` as its own process and samples its peak RSS every 25 ms (VmHWM, so a
+ * peak between samples is not missed as long as one sample lands before exit).
+ */
+export async function runWorkerUntilIdle(
+  config: string,
+  summaryFile: string,
+  extraNodeArgs: string[] = [],
+): Promise<WorkerRun> {
+  const started = performance.now();
+  const child = spawnWorker(["run", "--config", config, "--until-idle", "--summary-json", summaryFile], extraNodeArgs);
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout?.resume();
+  let peak = 0;
+  const pid = child.pid ?? 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, peakRssMb(pid));
+  }, 25);
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  clearInterval(timer);
+  const wallMs = performance.now() - started;
+  const summary = JSON.parse(await readFile(summaryFile, "utf8")) as WorkerRun["summary"];
+  return { code, wallMs, peakRssMb: peak, summary, stderr };
+}
