@@ -1,0 +1,112 @@
+/**
+ * `npm run handoff -- OUTPUTS.json`: turns the deployed stack's outputs into what Devo needs (one collector per
+ * technology: service, queue URL, role ARN, ExternalId) and a worker configuration that reads the same queues.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { buildHandoff } from "./handoff/build-handoff.ts";
+import { HandoffError } from "./handoff/handoff-error.ts";
+import { readStackOutputs } from "./handoff/read-stack-outputs.ts";
+import { renderHandoffJson, renderHandoffMarkdown } from "./handoff/render-devo-handoff.ts";
+import { DEVO_ENDPOINTS, renderWorkerConfig } from "./handoff/render-worker-config.ts";
+
+export const HANDOFF_USAGE = `npm run handoff -- OUTPUTS.json [options]
+
+OUTPUTS.json is \`terraform output -json > OUTPUTS.json\` (or tofu), or \`cdktf output --outputs-file OUTPUTS.json
+--outputs-file-include-sensitive-outputs\`. Writes devo-handoff.md, devo-handoff.json and worker-config.yaml.
+
+Options:
+  --out-dir DIR           where to write (default: handoff/)
+  --stack NAME            the cdktf stack, when the outputs file holds several
+  --devo-region R         us | eu | ca | ap: the Devo endpoint of the worker config (default: us)
+  --devo-address HOST     any other Devo (or relay) address
+  --state-dir DIR         the worker's state folder (default: /var/lib/aws-devo-collector)
+  --metrics-port N        /metrics and /healthz port of the worker (default: 9464)
+  --default-credentials   the worker uses its instance/task role directly instead of assuming the stack's role
+`;
+
+export interface HandoffRun {
+  outDir: string;
+  files: string[];
+  queues: number;
+  disabled: string[];
+}
+
+/** Writes the three files. Throws {@link HandoffError} for outputs that cannot make a hand-off. */
+export async function writeHandoff(argv: string[], now = new Date()): Promise<HandoffRun> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "out-dir": { type: "string", default: "handoff" },
+      stack: { type: "string" },
+      "devo-region": { type: "string", default: "us" },
+      "devo-address": { type: "string" },
+      "state-dir": { type: "string", default: "/var/lib/aws-devo-collector" },
+      "metrics-port": { type: "string", default: "9464" },
+      "default-credentials": { type: "boolean", default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`expected one outputs file, got ${positionals.length}`);
+  const region = values["devo-region"] as keyof typeof DEVO_ENDPOINTS;
+  if (values["devo-address"] === undefined && !(region in DEVO_ENDPOINTS)) {
+    throw new UsageError(`--devo-region: expected one of ${Object.keys(DEVO_ENDPOINTS).join(", ")}, got '${region}'`);
+  }
+  const metricsPort = Number(values["metrics-port"]);
+  if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65_535) {
+    throw new UsageError(`--metrics-port: expected a port number, got '${values["metrics-port"]}'`);
+  }
+
+  const source = positionals[0];
+  const handoff = buildHandoff(await readStackOutputs(source, values.stack), source);
+  const outDir = resolve(values["out-dir"]);
+  await mkdir(outDir, { recursive: true });
+  const files = {
+    "devo-handoff.md": renderHandoffMarkdown(handoff, now),
+    "devo-handoff.json": renderHandoffJson(handoff, now),
+    "worker-config.yaml": renderWorkerConfig(handoff, {
+      devoAddress: values["devo-address"] ?? DEVO_ENDPOINTS[region],
+      stateDir: values["state-dir"],
+      metricsPort,
+      credentials: values["default-credentials"] ? "default-chain" : "role",
+    }),
+  };
+  for (const [name, text] of Object.entries(files)) await writeFile(join(outDir, name), text);
+  return {
+    outDir,
+    files: Object.keys(files).map((name) => join(outDir, name)),
+    queues: handoff.queues.length,
+    disabled: handoff.queues
+      .filter((queue) => !queue.workerRuns)
+      .map((queue) => `${queue.technology} (${queue.service})`),
+  };
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+if (import.meta.main) {
+  writeHandoff(process.argv.slice(2)).then(
+    (run) => {
+      process.stdout.write(`${run.queues} queue(s) handed off:\n${run.files.map((file) => `  ${file}\n`).join("")}`);
+      if (run.disabled.length > 0) {
+        process.stderr.write(
+          `note: this worker cannot read ${run.disabled.join(", ")} yet; those inputs are written with enabled: false\n`,
+        );
+      }
+    },
+    (error: Error) => {
+      if (error instanceof HandoffError) process.stderr.write(`${error.message}\n`);
+      else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+        process.stderr.write(`${error.message}\n\n${HANDOFF_USAGE}`);
+      } else {
+        process.stderr.write(`handoff failed: ${error.stack ?? error.message}\n`);
+        process.exit(1);
+      }
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,276 @@
+import { regionFromQueueUrl } from "../../worker/pipeline/build-sources.ts";
+import { findService } from "../../worker/services/catalog.ts";
+import type { InputType } from "../../worker/services/service-definition.ts";
+import { HandoffError } from "./handoff-error.ts";
+import type { StackOutputs } from "./read-stack-outputs.ts";
+import { findTechnology, normalizeName, TECHNOLOGIES, type Technology, technologyOfService } from "./technologies.ts";
+
+/** One queue of the stack: what Devo needs to read it, and whether this worker can read it too. */
+export interface HandoffQueue {
+  technology: string;
+  label: string;
+  /** Devo's collection service for this technology. */
+  service: string;
+  input: InputType;
+  queueUrl: string;
+  queueArn?: string;
+  region: string;
+  /** False when this worker's catalog does not have the service yet: its input is written disabled. */
+  workerRuns: boolean;
+}
+
+export interface Handoff {
+  source: string;
+  format: StackOutputs["format"];
+  stack?: string;
+  accountId: string;
+  region: string;
+  roleArn: string;
+  externalId: string;
+  bucket?: string;
+  queues: HandoffQueue[];
+}
+
+/** Same rules as the worker's credentials schema: a role ARN in any partition, and STS's ExternalId alphabet. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([\w-]{1,80}(?:\.fifo)?)$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** Accepted spellings of each single-valued output, compared normalized (`role_arn` = `roleArn`). */
+const NAMES = {
+  region: ["region", "aws_region"],
+  roleArn: ["role_arn", "cross_account_role_arn", "devo_role_arn", "reader_role_arn"],
+  externalId: ["external_id", "devo_external_id", "role_external_id"],
+  bucket: ["bucket", "bucket_name", "log_bucket", "log_bucket_name"],
+  queues: ["queues"],
+  queueUrls: ["queue_urls"],
+  queueArns: ["queue_arns"],
+  queueUrl: ["queue_url"],
+  technology: ["technology"],
+  nested: ["devo_handoff", "handoff"],
+} as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+class OutputIndex {
+  readonly byName = new Map<string, { name: string; value: unknown }>();
+  constructor(values: Record<string, unknown>) {
+    for (const [name, value] of Object.entries(values)) this.byName.set(normalizeName(name), { name, value });
+  }
+  find(names: readonly string[]): { name: string; value: unknown } | undefined {
+    for (const name of names) {
+      const found = this.byName.get(normalizeName(name));
+      if (found !== undefined && found.value !== undefined && found.value !== null && found.value !== "") return found;
+    }
+    return undefined;
+  }
+}
+
+interface QueueCandidate {
+  /** Where it came from, for errors: `queues.cloudtrail.url`. */
+  where: string;
+  technology?: string;
+  service?: string;
+  url?: unknown;
+  arn?: unknown;
+}
+
+function field(record: Record<string, unknown>, names: string[]): unknown {
+  for (const [key, value] of Object.entries(record)) if (names.includes(normalizeName(key))) return value;
+  return undefined;
+}
+
+/** `queues` as a map (technology → URL or {url, arn, service}) or a list of {technology, url, arn, service}. */
+function queuesFromStructured(name: string, value: unknown, problems: string[]): QueueCandidate[] {
+  const describe = (where: string, technology: string | undefined, entry: unknown): QueueCandidate => {
+    if (typeof entry === "string") return { where, technology, url: entry };
+    if (!isRecord(entry)) {
+      problems.push(
+        `${where}: expected a queue URL or an object with \`url\` and \`arn\`, got ${JSON.stringify(entry)}`,
+      );
+      return { where, technology };
+    }
+    const own = field(entry, ["technology", "name"]);
+    const service = field(entry, ["service", "devoservice"]);
+    return {
+      where,
+      technology: typeof own === "string" ? own : technology,
+      service: typeof service === "string" ? service : undefined,
+      url: field(entry, ["url", "queueurl"]),
+      arn: field(entry, ["arn", "queuearn"]),
+    };
+  };
+  if (Array.isArray(value)) return value.map((entry, index) => describe(`${name}[${index}]`, undefined, entry));
+  if (isRecord(value)) return Object.entries(value).map(([key, entry]) => describe(`${name}.${key}`, key, entry));
+  problems.push(`${name}: expected a map of technology → queue, or a list of queues, got ${JSON.stringify(value)}`);
+  return [];
+}
+
+/** Every way the stack may name its queues; all found are merged. */
+function queueCandidates(index: OutputIndex, problems: string[]): QueueCandidate[] {
+  const found: QueueCandidate[] = [];
+  const queues = index.find(NAMES.queues);
+  if (queues !== undefined) found.push(...queuesFromStructured(queues.name, queues.value, problems));
+
+  const urls = index.find(NAMES.queueUrls);
+  const arns = index.find(NAMES.queueArns);
+  if (urls !== undefined) {
+    if (!isRecord(urls.value)) problems.push(`${urls.name}: expected a map of technology → queue URL`);
+    else {
+      const arnMap = isRecord(arns?.value) ? arns.value : {};
+      for (const [technology, url] of Object.entries(urls.value)) {
+        found.push({ where: `${urls.name}.${technology}`, technology, url, arn: arnMap[technology] });
+      }
+    }
+  }
+
+  // `cloudtrail_queue_url` / `cloudtrailQueueUrl` (+ `…_queue_arn`): one pair of outputs per technology.
+  for (const [normalized, { name, value }] of index.byName) {
+    const match = /^(.+)queueurl$/.exec(normalized);
+    if (match === null || /(dlq|deadletter)$/.test(match[1])) continue;
+    if ([...NAMES.queueUrls, ...NAMES.queueUrl].map(normalizeName).includes(normalized)) continue;
+    const arn = index.byName.get(`${match[1]}queuearn`)?.value;
+    found.push({ where: name, technology: match[1], url: value, arn });
+  }
+
+  const single = index.find(NAMES.queueUrl);
+  if (single !== undefined) {
+    const technology = index.find(NAMES.technology)?.value;
+    if (typeof technology !== "string") {
+      problems.push(`${single.name} is given without a \`technology\` output saying what the queue carries`);
+    } else {
+      found.push({ where: single.name, technology, url: single.value, arn: index.find(["queue_arn"])?.value });
+    }
+  }
+  return found;
+}
+
+function resolveTechnology(candidate: QueueCandidate, problems: string[]): Technology | undefined {
+  if (candidate.service !== undefined) {
+    const byService = technologyOfService(candidate.service);
+    if (byService !== undefined) return byService;
+    problems.push(`${candidate.where}.service: '${candidate.service}' is not a Devo service this hand-off knows`);
+    return undefined;
+  }
+  const technology = candidate.technology !== undefined ? findTechnology(candidate.technology) : undefined;
+  if (technology === undefined) {
+    problems.push(
+      `${candidate.where}: unknown technology '${candidate.technology ?? ""}'; known: ${TECHNOLOGIES.map((t) => t.id).join(", ")}`,
+    );
+  }
+  return technology;
+}
+
+/** Turns a stack's outputs into the hand-off, or fails with every missing or malformed output named. */
+export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
+  const problems: string[] = [];
+  let index = new OutputIndex(outputs.values);
+  const nested = index.find(NAMES.nested);
+  if (nested !== undefined) {
+    if (isRecord(nested.value)) index = new OutputIndex({ ...outputs.values, ...nested.value });
+    else problems.push(`${nested.name}: expected an object with region, role_arn, external_id and queues`);
+  }
+  const sensitiveHint =
+    outputs.format === "cdktf"
+      ? " (cdktf leaves sensitive outputs out of --outputs-file unless --outputs-file-include-sensitive-outputs is given)"
+      : "";
+
+  const role = index.find(NAMES.roleArn);
+  let accountId = "";
+  if (role === undefined) problems.push(`missing output role_arn: the cross-account role Devo assumes${sensitiveHint}`);
+  else {
+    const match = typeof role.value === "string" ? ROLE_ARN.exec(role.value) : null;
+    if (match === null) problems.push(`${role.name}: expected an IAM role ARN, got ${JSON.stringify(role.value)}`);
+    else accountId = match[1];
+  }
+
+  const externalId = index.find(NAMES.externalId);
+  if (externalId === undefined) {
+    problems.push(`missing output external_id: the ExternalId the role's trust policy requires${sensitiveHint}`);
+  } else if (typeof externalId.value !== "string" || !EXTERNAL_ID.test(externalId.value)) {
+    // Not echoed: a malformed ExternalId may still be close to the real one.
+    problems.push(`${externalId.name}: expected 2–1224 characters of letters, digits and +=,.@:/-_`);
+  }
+
+  const regionOutput = index.find(NAMES.region);
+  if (regionOutput !== undefined && (typeof regionOutput.value !== "string" || !REGION.test(regionOutput.value))) {
+    problems.push(
+      `${regionOutput.name}: expected an AWS region such as us-east-1, got ${JSON.stringify(regionOutput.value)}`,
+    );
+  }
+  const stackRegion = typeof regionOutput?.value === "string" ? regionOutput.value : undefined;
+
+  const problemsBefore = problems.length;
+  const candidates = queueCandidates(index, problems);
+  // A malformed queue output has been reported already; "missing" would then be wrong.
+  if (candidates.length === 0 && problems.length === problemsBefore) {
+    problems.push(
+      "missing queue outputs: expected `queues` (map technology → {url, arn}), `queue_urls` (map technology → URL), " +
+        "or `<technology>_queue_url` outputs",
+    );
+  }
+
+  const queues: HandoffQueue[] = [];
+  for (const candidate of candidates) {
+    const technology = resolveTechnology(candidate, problems);
+    if (typeof candidate.url !== "string" || !/^https?:\/\/[^/]+\/\d{12}\/[\w-]+(\.fifo)?$/.test(candidate.url)) {
+      problems.push(
+        `${candidate.where}: expected an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), got ${JSON.stringify(candidate.url)}`,
+      );
+      continue;
+    }
+    const region = regionFromQueueUrl(candidate.url) ?? stackRegion;
+    if (region === undefined) {
+      problems.push(`${candidate.where}: the queue URL names no region and there is no \`region\` output`);
+      continue;
+    }
+    let queueArn: string | undefined;
+    if (candidate.arn !== undefined && candidate.arn !== null) {
+      const match = typeof candidate.arn === "string" ? QUEUE_ARN.exec(candidate.arn) : null;
+      if (match === null)
+        problems.push(`${candidate.where}: expected an SQS queue ARN, got ${JSON.stringify(candidate.arn)}`);
+      else if (!candidate.url.endsWith(`/${match[2]}/${match[3]}`)) {
+        problems.push(
+          `${candidate.where}: the queue ARN ${candidate.arn} does not name the same queue as ${candidate.url}`,
+        );
+      } else queueArn = candidate.arn as string;
+    }
+    if (technology === undefined) continue;
+    const twin = queues.find((queue) => queue.technology === technology.id);
+    if (twin !== undefined) {
+      if (twin.queueUrl !== candidate.url) {
+        problems.push(
+          `${candidate.where}: a second queue for ${technology.id} (${candidate.url}, already ${twin.queueUrl})`,
+        );
+      }
+      continue;
+    }
+    queues.push({
+      technology: technology.id,
+      label: technology.label,
+      service: technology.service,
+      input: technology.input,
+      queueUrl: candidate.url,
+      queueArn,
+      region,
+      workerRuns: findService(technology.service, technology.input) !== undefined,
+    });
+  }
+
+  if (problems.length > 0) throw new HandoffError(source, problems);
+  const bucket = index.find(NAMES.bucket)?.value;
+  return {
+    source,
+    format: outputs.format,
+    stack: outputs.stack,
+    accountId,
+    region: stackRegion ?? queues[0].region,
+    roleArn: role!.value as string,
+    externalId: externalId!.value as string,
+    bucket: typeof bucket === "string" ? bucket : undefined,
+    queues,
+  };
+}

@@ -1,0 +1,261 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { buildHandoff } from "../../scripts/handoff/build-handoff.ts";
+import { HandoffError } from "../../scripts/handoff/handoff-error.ts";
+import { parseStackOutputs } from "../../scripts/handoff/read-stack-outputs.ts";
+import { writeHandoff } from "../../scripts/handoff.ts";
+import { validateConfig } from "../../worker/config/load-config.ts";
+import { findService } from "../../worker/services/catalog.ts";
+
+const root = resolve(fileURLToPath(import.meta.url), "../../..");
+const fixtures = resolve(root, "test/fixtures/handoff");
+const terraformFixture = join(fixtures, "terraform-output.json");
+const cdktfFixture = join(fixtures, "cdktf-outputs.json");
+
+const ROLE = "arn:aws:iam::111122223333:role/devo-log-reader";
+const EXTERNAL_ID = "devo-7f3a9c21-acme-prod";
+const QUEUES = {
+  cloudtrail: {
+    url: "https://sqs.eu-west-1.amazonaws.com/111122223333/acme-devo-cloudtrail",
+    service: "aws_sqs_cloudtrail",
+  },
+  vpc_flow_logs: {
+    url: "https://sqs.eu-west-1.amazonaws.com/111122223333/acme-devo-vpc-flow-logs",
+    service: "aws_sqs_vpc",
+  },
+  security_hub: {
+    url: "https://sqs.eu-west-1.amazonaws.com/111122223333/acme-devo-security-hub",
+    service: "sqs-cloudwatch-consumer",
+  },
+};
+
+interface HandoffJson {
+  aws_account_id: string;
+  region: string;
+  role_arn: string;
+  external_id: string;
+  collectors: {
+    technology: string;
+    devo_service: string;
+    queue_url: string;
+    role_arn: string;
+    external_id: string;
+    region: string;
+  }[];
+}
+
+/** Problems of a hand-off that must fail; fails the test if it does not. */
+function problemsOf(document: unknown, stack?: string): string[] {
+  try {
+    buildHandoff(parseStackOutputs(document, "outputs.json", stack), "outputs.json");
+  } catch (error) {
+    assert.ok(error instanceof HandoffError, `expected a HandoffError, got ${(error as Error).stack}`);
+    assert.match(error.message, /outputs\.json/, "the error names the file");
+    return error.problems;
+  }
+  assert.fail("expected the hand-off to fail");
+}
+
+const goodFlat = () => ({
+  region: "eu-west-1",
+  role_arn: ROLE,
+  external_id: EXTERNAL_ID,
+  queues: { cloudtrail: { url: QUEUES.cloudtrail.url } },
+});
+
+describe("npm run handoff", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "handoff-test-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const [format, fixture] of [
+    ["terraform output -json", terraformFixture],
+    ["cdktf output --outputs-file", cdktfFixture],
+  ] as const) {
+    test(`${format}: Devo gets service, queue URL, role ARN and ExternalId per technology`, async () => {
+      const out = join(dir, format.split(" ")[0]);
+      const run = await writeHandoff([fixture, "--out-dir", out], new Date("2026-11-23T10:00:00Z"));
+      assert.equal(run.queues, 3);
+
+      const json = JSON.parse(await readFile(join(out, "devo-handoff.json"), "utf8")) as HandoffJson;
+      assert.equal(json.aws_account_id, "111122223333");
+      assert.equal(json.region, "eu-west-1");
+      assert.equal(json.role_arn, ROLE);
+      assert.equal(json.external_id, EXTERNAL_ID);
+      assert.deepEqual(
+        json.collectors
+          .map((c) => [c.technology, c.devo_service, c.queue_url, c.role_arn, c.external_id, c.region])
+          .sort(),
+        Object.entries(QUEUES)
+          .map(([technology, q]) => [technology, q.service, q.url, ROLE, EXTERNAL_ID, "eu-west-1"])
+          .sort(),
+      );
+
+      const markdown = await readFile(join(out, "devo-handoff.md"), "utf8");
+      for (const queue of Object.values(QUEUES)) {
+        const rows = markdown.split("\n").filter((line) => line.startsWith("|") && line.includes(queue.url));
+        assert.equal(rows.length, 1, `one table row for ${queue.url}`);
+        assert.ok(rows[0].includes(`\`${queue.service}\``), `row names ${queue.service}: ${rows[0]}`);
+      }
+      assert.ok(markdown.includes(`\`${ROLE}\``) && markdown.includes(`\`${EXTERNAL_ID}\``));
+    });
+  }
+
+  test("worker-config.yaml passes the worker's own validation, one input per technology", async () => {
+    const out = join(dir, "validate");
+    await writeHandoff([terraformFixture, "--out-dir", out, "--devo-region", "eu"]);
+    const text = await readFile(join(out, "worker-config.yaml"), "utf8");
+    const document = parseYaml(text) as {
+      inputs: Record<string, { type: string; enabled: boolean; base_url: string; credentials: Record<string, string> }>;
+      outputs: { devo_1: { type: string; config: Record<string, unknown> } };
+    };
+    const config = validateConfig(document, "worker-config.yaml");
+
+    assert.deepEqual(Object.keys(document.inputs).sort(), Object.keys(QUEUES).sort());
+    for (const [technology, queue] of Object.entries(QUEUES)) {
+      const input = document.inputs[technology];
+      assert.equal(input.base_url, queue.url);
+      // Enabled exactly when this worker has the service: a disabled input is the honest answer for the others.
+      assert.equal(
+        input.enabled,
+        findService(queue.service, input.type as "sqs_collector" | "aws") !== undefined,
+        technology,
+      );
+    }
+    assert.deepEqual(document.inputs.cloudtrail.credentials, {
+      aws_cross_account_role: ROLE,
+      aws_external_id: EXTERNAL_ID,
+    });
+    const cloudtrail = config.inputs.find((input) => input.name === "cloudtrail");
+    assert.ok(cloudtrail !== undefined, "the CloudTrail input is enabled");
+    assert.equal(cloudtrail.type, "sqs_collector");
+    assert.deepEqual(cloudtrail.credentials, { targetRoleArn: ROLE, externalId: EXTERNAL_ID });
+    assert.deepEqual(
+      cloudtrail.services.map((service) => service.definition.name),
+      ["aws_sqs_cloudtrail"],
+    );
+    assert.equal(document.outputs.devo_1.type, "devo_platform");
+    assert.equal(document.outputs.devo_1.config.address, "collector-eu.devo.io");
+    assert.equal(config.globals.metrics?.port, 9464);
+  });
+
+  test("--default-credentials leaves the credentials out (instance or task role) and still validates", async () => {
+    const out = join(dir, "default-chain");
+    await writeHandoff([cdktfFixture, "--out-dir", out, "--default-credentials", "--state-dir", "/srv/state"]);
+    const document = parseYaml(await readFile(join(out, "worker-config.yaml"), "utf8")) as {
+      inputs: Record<string, Record<string, unknown>>;
+    };
+    for (const input of Object.values(document.inputs)) assert.equal("credentials" in input, false);
+    const config = validateConfig(document);
+    assert.deepEqual(config.globals.persistence, { type: "filesystem", config: { directory_name: "/srv/state" } });
+    for (const input of config.inputs) assert.equal(input.credentials, undefined);
+  });
+
+  test("a flat map of outputs and a nested devo_handoff output are read the same way", () => {
+    const flat = buildHandoff(parseStackOutputs(goodFlat(), "a.json"), "a.json");
+    const nested = buildHandoff(parseStackOutputs({ devo_handoff: goodFlat(), unrelated: "x" }, "b.json"), "b.json");
+    assert.deepEqual({ ...flat, source: "" }, { ...nested, source: "" });
+    assert.equal(flat.queues[0].service, "aws_sqs_cloudtrail");
+  });
+
+  test("missing outputs are each named", () => {
+    const problems = problemsOf({ region: "eu-west-1" });
+    assert.equal(problems.length, 3, problems.join("\n"));
+    assert.match(problems[0], /missing output role_arn/);
+    assert.match(problems[1], /missing output external_id/);
+    assert.match(problems[2], /missing queue outputs/);
+  });
+
+  test("cdktf without sensitive outputs: the error says which flag brings the ExternalId back", () => {
+    const { external_id: _gone, ...rest } = goodFlat();
+    const problems = problemsOf({
+      stack: { ...rest, queues: undefined, queueUrls: { cloudtrail: QUEUES.cloudtrail.url } },
+    });
+    assert.deepEqual(problems.length, 1, problems.join("\n"));
+    assert.match(problems[0], /missing output external_id.*--outputs-file-include-sensitive-outputs/);
+  });
+
+  test("malformed values name the output and the expectation", () => {
+    const problems = problemsOf({
+      region: "Europe",
+      role_arn: "arn:aws:iam::1111:user/alice",
+      external_id: "x",
+      queues: {
+        cloudtrail: { url: "https://example.com/not-a-queue" },
+        waf: { url: QUEUES.cloudtrail.url, arn: "arn:aws:sqs:eu-west-1:111122223333:another-queue" },
+        mainframe: { url: QUEUES.cloudtrail.url },
+      },
+    });
+    const text = problems.join("\n");
+    assert.match(text, /region: expected an AWS region/);
+    assert.match(text, /role_arn: expected an IAM role ARN/);
+    assert.match(text, /external_id: expected 2–1224 characters/);
+    assert.doesNotMatch(text, /"x"/, "the ExternalId is not echoed");
+    assert.match(text, /queues\.cloudtrail: expected an SQS queue URL/);
+    assert.match(text, /queues\.waf: the queue ARN .* does not name the same queue/);
+    assert.match(text, /queues\.mainframe: unknown technology 'mainframe'; known: cloudtrail/);
+  });
+
+  test("a file holding several cdktf stacks needs --stack", () => {
+    const document = { prod: goodFlat(), staging: { ...goodFlat(), region: "us-east-1" } };
+    // `region` etc. sit one level down, so this is read as a map of stacks.
+    assert.match(
+      problemsOf({ prod: { a: 1 }, staging: { b: 2 } })[0],
+      /several stacks \(prod, staging\): choose one with --stack/,
+    );
+    assert.equal(buildHandoff(parseStackOutputs(document, "s.json", "staging"), "s.json").region, "us-east-1");
+    assert.match(problemsOf(document, "qa")[0], /--stack qa: no such stack in the file; it has prod, staging/);
+  });
+
+  test("two different queues for one technology are refused rather than one silently dropped", () => {
+    const problems = problemsOf({
+      ...goodFlat(),
+      queue_urls: { trail: "https://sqs.eu-west-1.amazonaws.com/111122223333/other-trail-queue" },
+    });
+    assert.match(problems.join("\n"), /queue_urls\.trail: a second queue for cloudtrail/);
+  });
+
+  test("the CLI exits 2 with the problems on stderr, and writes nothing", async () => {
+    const bad = join(dir, "bad-outputs.json");
+    await writeFile(bad, JSON.stringify({ role_arn: { value: ROLE, type: "string", sensitive: false } }));
+    const out = join(dir, "cli-out");
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolvePromise, reject) => {
+      const child = spawn(process.execPath, [resolve(root, "scripts/handoff.ts"), bad, "--out-dir", out], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on("error", reject);
+      child.on("exit", (code) => resolvePromise({ code, stderr }));
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /cannot build the hand-off from .*bad-outputs\.json/);
+    assert.match(result.stderr, /missing output external_id/);
+    assert.match(result.stderr, /missing queue outputs/);
+    await assert.rejects(readFile(join(out, "devo-handoff.json")), { code: "ENOENT" });
+  });
+
+  test("not JSON, and an empty file of outputs, are reported as such", async () => {
+    const notJson = join(dir, "not.json");
+    await writeFile(notJson, "region = eu-west-1\n");
+    await assert.rejects(writeHandoff([notJson, "--out-dir", dir]), (error: Error) => {
+      assert.ok(error instanceof HandoffError);
+      assert.match(error.message, /not\.json[\s\S]*not valid JSON/);
+      return true;
+    });
+    assert.match(problemsOf({})[0], /empty object: has the stack been deployed\?/);
+  });
+});
