@@ -29,9 +29,12 @@ async function main(): Promise<number> {
     process.stdout.write(`embedded AWS (fauxqs) at ${aws.endpoint}\n`);
     const files = await uploadCloudTrailFiles(aws, FILES, (index) => 150 + ((index * 37) % 250));
     aws.sendTestEvent();
-    for (const [index, file] of files.entries()) aws.announce([{ key: file.key, size: file.size }], index % 2 === 0 ? "direct" : "sns");
+    for (const [index, file] of files.entries())
+      aws.announce([{ key: file.key, size: file.size }], index % 2 === 0 ? "direct" : "sns");
     const records = files.reduce((sum, file) => sum + file.records.length, 0);
-    process.stdout.write(`uploaded ${files.length} CloudTrail files (${records} records); announced half directly, half through SNS\n`);
+    process.stdout.write(
+      `uploaded ${files.length} CloudTrail files (${records} records); announced half directly, half through SNS\n`,
+    );
 
     const config = workerConfigFor(aws, { file_1: { type: "file", config: { path: eventsFile, format: "jsonl" } } });
     await writeFile(configFile, stringify(config));
@@ -44,15 +47,25 @@ async function main(): Promise<number> {
       return 1;
     }
 
-    const delivered = (await readFile(eventsFile, "utf8")).split("\n").filter(Boolean).map((line) => JSON.parse(line) as { tag: string; message: string });
+    const delivered = (await readFile(eventsFile, "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { tag: string; message: string });
     const expected = new Map<string, number>();
-    for (const file of files) for (const record of file.records) expected.set(expectedCloudTrailTag(record), (expected.get(expectedCloudTrailTag(record)) ?? 0) + 1);
+    for (const file of files)
+      for (const record of file.records)
+        expected.set(expectedCloudTrailTag(record), (expected.get(expectedCloudTrailTag(record)) ?? 0) + 1);
     const byTag = new Map<string, number>();
     for (const event of delivered) byTag.set(event.tag, (byTag.get(event.tag) ?? 0) + 1);
-    const summary = JSON.parse(await readFile(summaryFile, "utf8")) as { events: number; elapsedMs: number; workAcked: number };
+    const summary = JSON.parse(await readFile(summaryFile, "utf8")) as {
+      events: number;
+      elapsedMs: number;
+      workAcked: number;
+    };
 
     process.stdout.write(`\nDevo table                                 events\n`);
-    for (const [tag, count] of [...byTag].sort()) process.stdout.write(`${tag.padEnd(42)} ${String(count).padStart(6)}\n`);
+    for (const [tag, count] of [...byTag].sort())
+      process.stdout.write(`${tag.padEnd(42)} ${String(count).padStart(6)}\n`);
     process.stdout.write(
       `\nobjects ${files.length}, messages deleted ${summary.workAcked}, events ${delivered.length} in ${seconds.toFixed(2)} s ` +
         `(${Math.round(summary.events / (summary.elapsedMs / 1000))} events/s while collecting)\noutput: ${eventsFile}\n`,
@@ -60,7 +73,9 @@ async function main(): Promise<number> {
 
     const mismatched = [...expected].filter(([tag, count]) => byTag.get(tag) !== count);
     if (delivered.length !== records || mismatched.length > 0) {
-      process.stderr.write(`delivery check failed: expected ${records} events, got ${delivered.length}; mismatched tags ${JSON.stringify(mismatched)}\n`);
+      process.stderr.write(
+        `delivery check failed: expected ${records} events, got ${delivered.length}; mismatched tags ${JSON.stringify(mismatched)}\n`,
+      );
       return 1;
     }
     const queue = aws.server.inspectQueue(DEMO.queue)?.messages;

@@ -25,22 +25,40 @@ export function startInProcessWorker(
   const config = validateConfig(document);
   const metrics = createMetrics();
   const logger = silentLogger();
-  const sources = buildSources(config.inputs, { logger, metrics, readers: { readObject, readInlineEvents }, configSource: "<test>" });
-  const pipeline = new Pipeline(sources, outputs, { logger, metrics }, {
-    concurrency: options.concurrency ?? config.globals.concurrency,
-    maxBytesInFlight: options.maxBytesInFlight ?? config.globals.max_bytes_in_flight,
-    shutdownGraceMs: options.graceMs ?? 5000,
+  const sources = buildSources(config.inputs, {
+    logger,
+    metrics,
+    readers: { readObject, readInlineEvents },
+    configSource: "<test>",
   });
+  const pipeline = new Pipeline(
+    sources,
+    outputs,
+    { logger, metrics },
+    {
+      concurrency: options.concurrency ?? config.globals.concurrency,
+      maxBytesInFlight: options.maxBytesInFlight ?? config.globals.max_bytes_in_flight,
+      shutdownGraceMs: options.graceMs ?? 5000,
+    },
+  );
   const stop = new AbortController();
   const done = pipeline.run(stop.signal, { untilIdle: options.untilIdle ?? true });
   return { metrics, stop, done };
 }
 
 /** Reads a counter's value for a label set (sum over all label sets when `labels` is omitted). */
-export async function counterValue(metrics: Metrics, name: keyof Metrics, labels?: Record<string, string>): Promise<number> {
-  const metric = metrics[name] as { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> };
+export async function counterValue(
+  metrics: Metrics,
+  name: keyof Metrics,
+  labels?: Record<string, string>,
+): Promise<number> {
+  const metric = metrics[name] as {
+    get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }>;
+  };
   const { values } = await metric.get();
   return values
-    .filter((entry) => labels === undefined || Object.entries(labels).every(([key, value]) => entry.labels[key] === value))
+    .filter(
+      (entry) => labels === undefined || Object.entries(labels).every(([key, value]) => entry.labels[key] === value),
+    )
     .reduce((sum, entry) => sum + entry.value, 0);
 }

@@ -6,7 +6,9 @@
 
 /** S3's form-style encoding of a key in event notifications: `%XX` for reserved bytes, `+` for a space. */
 export function encodeS3EventKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, "+").replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(key)
+    .replace(/%20/g, "+")
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export interface ObjectRef {
@@ -17,7 +19,7 @@ export interface ObjectRef {
   eventTime?: string;
 }
 
-export function s3EventNotification(objects: ObjectRef[], region = "us-east-1", account = "123456789012"): string {
+export function s3EventNotification(objects: ObjectRef[], region = "us-east-1"): string {
   return JSON.stringify({
     Records: objects.map((object, index) => ({
       eventVersion: "2.1",
@@ -68,9 +70,11 @@ export function snsEnvelope(message: string, topicArn = "arn:aws:sns:us-east-1:1
     Message: message,
     Timestamp: new Date().toISOString(),
     SignatureVersion: "1",
-    Signature: "EXAMPLEpH+DcEwjAPg8O9mY8dReBSwksfg2S7WKQcikcNKWLQjwu6A4VbeS0QHVCkhRS7fUQvi2egU3N858fiTDN6bkkOxYDVrY0Ad8L10Hs3zH81mtnPk5uvvolIC1CXGu43obcgFxeL3khZl8IKvO61GWB6jI9b5+gLPoBc1Q=",
+    Signature:
+      "EXAMPLEpH+DcEwjAPg8O9mY8dReBSwksfg2S7WKQcikcNKWLQjwu6A4VbeS0QHVCkhRS7fUQvi2egU3N858fiTDN6bkkOxYDVrY0Ad8L10Hs3zH81mtnPk5uvvolIC1CXGu43obcgFxeL3khZl8IKvO61GWB6jI9b5+gLPoBc1Q=",
     SigningCertURL: "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem",
-    UnsubscribeURL: "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:us-east-1:123456789012:devo-logs:0",
+    UnsubscribeURL:
+      "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:us-east-1:123456789012:devo-logs:0",
   });
 }
 

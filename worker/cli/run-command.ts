@@ -57,11 +57,16 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
       configSource: configPath,
     });
     if (sources.length === 0) throw new ConfigError(configPath, ["no enabled input has a service this worker can run"]);
-    const pipeline = new Pipeline(sources, outputs, { logger, metrics }, {
-      concurrency: config.globals.concurrency,
-      maxBytesInFlight: config.globals.max_bytes_in_flight,
-      shutdownGraceMs: config.globals.shutdown_grace_seconds * 1000,
-    });
+    const pipeline = new Pipeline(
+      sources,
+      outputs,
+      { logger, metrics },
+      {
+        concurrency: config.globals.concurrency,
+        maxBytesInFlight: config.globals.max_bytes_in_flight,
+        shutdownGraceMs: config.globals.shutdown_grace_seconds * 1000,
+      },
+    );
 
     const stop = new AbortController();
     const onSignal = (signal: string) => {
@@ -72,7 +77,8 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
     process.on("SIGTERM", () => onSignal("SIGTERM"));
     process.on("SIGINT", () => onSignal("SIGINT"));
 
-    const metricsPort = values["metrics-port"] !== undefined ? Number(values["metrics-port"]) : config.globals.metrics?.port;
+    const metricsPort =
+      values["metrics-port"] !== undefined ? Number(values["metrics-port"]) : config.globals.metrics?.port;
     const observability =
       metricsPort !== undefined
         ? await startObservabilityServer(metricsPort, config.globals.metrics?.host ?? "0.0.0.0", metrics.registry, {
@@ -82,7 +88,11 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
     if (observability) logger.info({ port: observability.port }, "serving /metrics and /healthz");
 
     logger.info(
-      { sources: sources.map((source) => source.id), outputs: outputs.map((output) => output.id), untilIdle: values["until-idle"] },
+      {
+        sources: sources.map((source) => source.id),
+        outputs: outputs.map((output) => output.id),
+        untilIdle: values["until-idle"],
+      },
       "collector started",
     );
     let summary: RunSummary;

@@ -27,7 +27,11 @@ const globalsSchema = z
     /** Ours: work items (SQS messages, API pages) processed at once in this process. */
     concurrency: z.number().int().min(1).max(256).default(8),
     /** Ours: bytes of events handed to outputs and not yet acknowledged (the memory bound). */
-    max_bytes_in_flight: z.number().int().min(65_536).default(64 * 1024 * 1024),
+    max_bytes_in_flight: z
+      .number()
+      .int()
+      .min(65_536)
+      .default(64 * 1024 * 1024),
     /** Ours: how long a stop waits for in-flight work before handing it back to the queue. */
     shutdown_grace_seconds: z.number().min(0).max(3600).default(30),
   })
@@ -39,7 +43,10 @@ const inputSchema = z.strictObject({
   id: z.union([z.string(), z.number()]).optional(),
   enabled: z.boolean().default(true),
   credentials: optionalCredentialsSchema,
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1").optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1")
+    .optional(),
   /** The queue URL. */
   base_url: z.url().optional(),
   sqs_visibility_timeout: z.number().int().min(1).max(43_200).default(120),
@@ -59,7 +66,12 @@ const inputSchema = z.strictObject({
   retry_backoff_seconds: z.number().int().min(0).max(43_200).default(30),
   max_retry_backoff_seconds: z.number().int().min(0).max(43_200).default(900),
   /** Ours: the most a message is kept invisible by the heartbeat (SQS's own cap is 12 hours). */
-  max_visibility_extension_seconds: z.number().int().min(60).max(43_200).default(6 * 3600),
+  max_visibility_extension_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(43_200)
+    .default(6 * 3600),
   services: z.record(z.string(), z.unknown()).refine((services) => Object.keys(services).length > 0, {
     message: "expected at least one service",
   }),

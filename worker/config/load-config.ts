@@ -56,13 +56,19 @@ function inputTypeOf(name: string, input: InputConfig): InputType | undefined {
 /** Validates an already parsed document. `source` names it in errors (a file path, or `<inline>`). */
 export function validateConfig(document: unknown, source = "<inline>"): Config {
   const parsed = configSchema.safeParse(document ?? {});
-  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.map((issue) => describeIssue(issue)));
+  if (!parsed.success)
+    throw new ConfigError(
+      source,
+      parsed.error.issues.map((issue) => describeIssue(issue)),
+    );
   const problems: string[] = [];
   const inputs: ConfiguredInput[] = [];
   for (const [name, input] of Object.entries(parsed.data.inputs)) {
     const type = inputTypeOf(name, input);
     if (type === undefined) {
-      problems.push(`inputs.${name}: cannot tell the input type: name the input 'sqs_collector' or 'aws', or add 'type'`);
+      problems.push(
+        `inputs.${name}: cannot tell the input type: name the input 'sqs_collector' or 'aws', or add 'type'`,
+      );
       continue;
     }
     if (!input.enabled) continue;
@@ -71,7 +77,9 @@ export function validateConfig(document: unknown, source = "<inline>"): Config {
       const path = ["inputs", name, "services", serviceName];
       const definition = findService(serviceName, type);
       if (definition === undefined) {
-        problems.push(`${dotted(path)}: unknown service '${serviceName}' for input type ${type} (see 'aws-devo-collector services')`);
+        problems.push(
+          `${dotted(path)}: unknown service '${serviceName}' for input type ${type} (see 'aws-devo-collector services')`,
+        );
         continue;
       }
       const options = definition.options.safeParse(rawOptions ?? {});

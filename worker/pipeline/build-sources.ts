@@ -3,12 +3,12 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { createS3Client, createSqsClient } from "../aws/clients.ts";
 import { createCredentialProvider } from "../aws/credentials.ts";
 import type { ConfiguredInput, ConfiguredService } from "../config/load-config.ts";
+import { ConfigError } from "../config/load-config.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { MessageReaders } from "../sources/sqs/sqs-source.ts";
 import { SqsSource } from "../sources/sqs/sqs-source.ts";
 import type { Source } from "../sources/work-item.ts";
-import { ConfigError } from "../config/load-config.ts";
 
 export interface BuildDeps {
   logger: Logger;
@@ -22,7 +22,9 @@ export interface BuildDeps {
 export function regionFromQueueUrl(url: string): string | undefined {
   try {
     const host = new URL(url).hostname;
-    return /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com/.exec(host)?.[1];
+    return (
+      /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com/.exec(host)?.[1]
+    );
   } catch {
     return undefined;
   }
@@ -47,7 +49,9 @@ function queueServices(input: ConfiguredInput, problems: string[]): QueueService
     if (!readsQueue) continue;
     const queueUrl = (options.base_url as string | undefined) ?? input.base_url;
     if (queueUrl === undefined) {
-      problems.push(`inputs.${input.name}.services.${definition.name}: needs a queue: set base_url on the input or the service`);
+      problems.push(
+        `inputs.${input.name}.services.${definition.name}: needs a queue: set base_url on the input or the service`,
+      );
       continue;
     }
     found.push({ service, queueUrl, inline: definition.source === "sqs-events" });
@@ -77,7 +81,12 @@ export function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): Source
           endpointUrl: input.endpoint_url,
           logger: deps.logger,
         });
-        const settings = { region, endpointUrl: input.endpoint_url, s3ForcePathStyle: input.s3_force_path_style, credentials };
+        const settings = {
+          region,
+          endpointUrl: input.endpoint_url,
+          s3ForcePathStyle: input.s3_force_path_style,
+          credentials,
+        };
         pair = { sqs: createSqsClient(settings), s3: createS3Client(settings) };
         clients.set(region, pair);
       }

@@ -160,7 +160,9 @@ export class Pipeline {
       const reason = error instanceof Error ? error : new Error(String(error));
       if (reason instanceof WorkAbandoned) this.#summary.workAbandoned++;
       else this.#summary.workFailed++;
-      await Promise.allSettled(sends);
+      // Let the other sends of this item settle before handing it back (unless the grace period is over:
+      // an output that never answers must not hold the shutdown).
+      await this.#abortable(Promise.allSettled(sends)).catch(() => undefined);
       await item
         .nack(reason)
         .catch((nackError: Error) =>

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
-import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { gzipSync } from "node:zlib";
 import { cloudTrailFileBody, generateCloudTrailFile } from "../../../scripts/fixtures/cloudtrail-generator.ts";
-import { DEMO, type EmbeddedAws, startEmbeddedAws, uploadCloudTrailFiles, workerConfigFor } from "../../../scripts/fixtures/demo-stack.ts";
+import {
+  DEMO,
+  type EmbeddedAws,
+  startEmbeddedAws,
+  uploadCloudTrailFiles,
+  workerConfigFor,
+} from "../../../scripts/fixtures/demo-stack.ts";
 import { counterValue, startInProcessWorker } from "../../helpers/in-process-worker.ts";
 import { MemoryOutput } from "../../helpers/memory-output.ts";
 import {
@@ -22,7 +28,11 @@ function fastRetries(extra: Record<string, unknown> = {}) {
 
 function queueDepth(aws: EmbeddedAws, name: string = DEMO.queue) {
   const messages = aws.server.inspectQueue(name)?.messages;
-  return { ready: messages?.ready.length ?? 0, inflight: messages?.inflight.length ?? 0, delayed: messages?.delayed.length ?? 0 };
+  return {
+    ready: messages?.ready.length ?? 0,
+    inflight: messages?.inflight.length ?? 0,
+    delayed: messages?.delayed.length ?? 0,
+  };
 }
 
 async function putCloudTrail(aws: EmbeddedAws, key: string, records: number, seed: number) {
@@ -46,11 +56,21 @@ describe("queue consumer against fauxqs", () => {
 
   it("reads objects announced in every notification shape and deletes each message", async () => {
     const ids: string[] = [];
-    const keys = ["direct.json.gz", "sns.json.gz", "eventbridge.json.gz", "cloudtrail-sns.json.gz", "sns-cloudtrail.json.gz"];
-    for (const [index, key] of keys.entries()) ids.push(...(await putCloudTrail(aws, `AWSLogs/1/CloudTrail/us-east-1/${key}`, 20, index)));
+    const keys = [
+      "direct.json.gz",
+      "sns.json.gz",
+      "eventbridge.json.gz",
+      "cloudtrail-sns.json.gz",
+      "sns-cloudtrail.json.gz",
+    ];
+    for (const [index, key] of keys.entries())
+      ids.push(...(await putCloudTrail(aws, `AWSLogs/1/CloudTrail/us-east-1/${key}`, 20, index)));
     const k = (name: string) => `AWSLogs/1/CloudTrail/us-east-1/${name}`;
     aws.server.sendMessage(DEMO.queue, s3EventNotification([{ bucket: DEMO.bucket, key: k("direct.json.gz") }]));
-    aws.server.sendMessage(DEMO.queue, snsEnvelope(s3EventNotification([{ bucket: DEMO.bucket, key: k("sns.json.gz") }])));
+    aws.server.sendMessage(
+      DEMO.queue,
+      snsEnvelope(s3EventNotification([{ bucket: DEMO.bucket, key: k("sns.json.gz") }])),
+    );
     aws.server.sendMessage(DEMO.queue, eventBridgeObjectCreated(DEMO.bucket, k("eventbridge.json.gz")));
     aws.server.sendMessage(DEMO.queue, cloudTrailSnsNotification(DEMO.bucket, [k("cloudtrail-sns.json.gz")]));
     aws.server.publish(DEMO.topic, cloudTrailSnsNotification(DEMO.bucket, [k("sns-cloudtrail.json.gz")]));
@@ -65,10 +85,19 @@ describe("queue consumer against fauxqs", () => {
   });
 
   it("reads keys with spaces, +, %2B, = and non-ASCII", async () => {
-    const keys = ["logs/with space.json.gz", "logs/plus+sign.json.gz", "logs/pct%2Bliteral.json.gz", "logs/a=b/c=d.json.gz", "logs/ünïcödé/日本.json.gz"];
+    const keys = [
+      "logs/with space.json.gz",
+      "logs/plus+sign.json.gz",
+      "logs/pct%2Bliteral.json.gz",
+      "logs/a=b/c=d.json.gz",
+      "logs/ünïcödé/日本.json.gz",
+    ];
     const ids: string[] = [];
     for (const [index, key] of keys.entries()) ids.push(...(await putCloudTrail(aws, key, 5, 100 + index)));
-    aws.announce(keys.map((key) => ({ key })), "direct");
+    aws.announce(
+      keys.map((key) => ({ key })),
+      "direct",
+    );
     const output = new MemoryOutput();
     const summary = await startInProcessWorker(workerConfigFor(aws, OUTPUTS, fastRetries()), [output]).done;
     assert.equal(summary.workFailed, 0);
@@ -147,7 +176,10 @@ describe("queue consumer against fauxqs", () => {
     const a = new MemoryOutput("a");
     const b = new MemoryOutput("b");
     const config = workerConfigFor(aws, OUTPUTS, fastRetries({ sqs_max_messages: 2 }));
-    const [summaryA, summaryB] = await Promise.all([startInProcessWorker(config, [a]).done, startInProcessWorker(config, [b]).done]);
+    const [summaryA, summaryB] = await Promise.all([
+      startInProcessWorker(config, [a]).done,
+      startInProcessWorker(config, [b]).done,
+    ]);
     const all = [...eventIds(a), ...eventIds(b)];
     const expected = files.flatMap((file) => file.records.map((record) => record.eventID as string));
     assert.equal(all.length, expected.length, "no duplicates");
@@ -157,7 +189,10 @@ describe("queue consumer against fauxqs", () => {
   });
 
   it("reads CrowdStrike FDR messages for aws_sqs_fdr", async () => {
-    const lines = ['{"event_simpleName":"ProcessRollup2","aid":"a1","timestamp":"1700000000000"}', '{"event_simpleName":"DnsRequest","aid":"a2","timestamp":"1700000000001"}'];
+    const lines = [
+      '{"event_simpleName":"ProcessRollup2","aid":"a1","timestamp":"1700000000000"}',
+      '{"event_simpleName":"DnsRequest","aid":"a2","timestamp":"1700000000001"}',
+    ];
     await aws.put("data/0001/part-00000.gz", gzipSync(`${lines.join("\n")}\n`));
     aws.server.sendMessage(DEMO.queue, fdrNotification(DEMO.bucket, ["data/0001/part-00000.gz"]));
     const config = workerConfigFor(aws, OUTPUTS, fastRetries({ services: { aws_sqs_fdr: {} } }));

@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { stringify } from "yaml";
-import { DEMO, type EmbeddedAws, startEmbeddedAws, uploadCloudTrailFiles, workerConfigFor } from "../../../scripts/fixtures/demo-stack.ts";
+import {
+  DEMO,
+  type EmbeddedAws,
+  startEmbeddedAws,
+  uploadCloudTrailFiles,
+  workerConfigFor,
+} from "../../../scripts/fixtures/demo-stack.ts";
 import { startWorkerProcess, waitFor } from "../../helpers/worker-process.ts";
 
 function deliveredIds(path: string): string[] {
@@ -29,7 +35,11 @@ describe("the worker as a process", () => {
   });
 
   async function writeConfig(eventsFile: string, extra: Record<string, unknown> = {}) {
-    const config = workerConfigFor(aws, { file_1: { type: "file", config: { path: eventsFile } } }, { sqs_wait_timeout: 1, ...extra });
+    const config = workerConfigFor(
+      aws,
+      { file_1: { type: "file", config: { path: eventsFile } } },
+      { sqs_wait_timeout: 1, ...extra },
+    );
     const path = join(dir, "collector.yaml");
     await writeFile(path, stringify(config));
     return path;
@@ -81,12 +91,21 @@ describe("the worker as a process", () => {
     assert.equal((await restart.exited).code, 0, restart.stderr());
     for (const id of deliveredIds(eventsFile)) delivered.add(id);
     const expected = files.flatMap((file) => file.records.map((record) => record.eventID as string));
-    assert.deepEqual(expected.filter((id) => !delivered.has(id)), []);
+    assert.deepEqual(
+      expected.filter((id) => !delivered.has(id)),
+      [],
+    );
   });
 
   it("exits 2 with the exact config path on a bad configuration", async () => {
     const path = join(dir, "bad.yaml");
-    await writeFile(path, stringify({ outputs: { c: { type: "console" } }, inputs: { sqs_collector: { base_url: "not a url", services: { aws_sqs_cloudtrail: { bogus: 1 } } } } }));
+    await writeFile(
+      path,
+      stringify({
+        outputs: { c: { type: "console" } },
+        inputs: { sqs_collector: { base_url: "not a url", services: { aws_sqs_cloudtrail: { bogus: 1 } } } },
+      }),
+    );
     const worker = startWorkerProcess(["run", "--config", path]);
     const { code } = await worker.exited;
     assert.equal(code, 2);

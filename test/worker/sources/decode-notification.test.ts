@@ -36,7 +36,13 @@ describe("decodeNotification", () => {
   });
 
   it("decodes keys as S3 encodes them: + is a space, %2B a plus, and non-ASCII", () => {
-    for (const key of ["with space/a b.gz", "plus+sign.gz", "eq=uals/x=1.gz", "ünïcödé/日本語 ключ.gz", "pct%20literal.gz"]) {
+    for (const key of [
+      "with space/a b.gz",
+      "plus+sign.gz",
+      "eq=uals/x=1.gz",
+      "ünïcödé/日本語 ключ.gz",
+      "pct%20literal.gz",
+    ]) {
       const result = decodeNotification(s3EventNotification([{ bucket: "b", key }]), S3);
       assert.equal(result.kind, "objects", key);
       if (result.kind === "objects") assert.equal(result.objects[0].key, key);
@@ -61,8 +67,16 @@ describe("decodeNotification", () => {
 
   it("reads CloudTrail's own SNS notification, direct and wrapped", () => {
     for (const body of [
-      cloudTrailSnsNotification("ct", ["AWSLogs/1/CloudTrail/us-east-1/x.json.gz", "AWSLogs/1/CloudTrail/us-east-1/y.json.gz"]),
-      snsEnvelope(cloudTrailSnsNotification("ct", ["AWSLogs/1/CloudTrail/us-east-1/x.json.gz", "AWSLogs/1/CloudTrail/us-east-1/y.json.gz"])),
+      cloudTrailSnsNotification("ct", [
+        "AWSLogs/1/CloudTrail/us-east-1/x.json.gz",
+        "AWSLogs/1/CloudTrail/us-east-1/y.json.gz",
+      ]),
+      snsEnvelope(
+        cloudTrailSnsNotification("ct", [
+          "AWSLogs/1/CloudTrail/us-east-1/x.json.gz",
+          "AWSLogs/1/CloudTrail/us-east-1/y.json.gz",
+        ]),
+      ),
     ]) {
       const result = decodeNotification(body, S3);
       assert.equal(result.kind, "objects");
@@ -74,9 +88,16 @@ describe("decodeNotification", () => {
     const body = fdrNotification("cs-bucket", ["data/0001/part-00000.gz", "data/0001/part-00001.gz"]);
     const fdr = decodeNotification(body, { family: "fdr", inline: false });
     assert.equal(fdr.kind, "objects");
-    if (fdr.kind === "objects") assert.deepEqual(fdr.objects.map((o) => o.key), ["data/0001/part-00000.gz", "data/0001/part-00001.gz"]);
+    if (fdr.kind === "objects")
+      assert.deepEqual(
+        fdr.objects.map((o) => o.key),
+        ["data/0001/part-00000.gz", "data/0001/part-00001.gz"],
+      );
     assert.equal(decodeNotification(body, S3).kind, "unrecognised");
-    assert.equal(decodeNotification(s3EventNotification([{ bucket: "b", key: "k" }]), { family: "fdr", inline: false }).kind, "unrecognised");
+    assert.equal(
+      decodeNotification(s3EventNotification([{ bucket: "b", key: "k" }]), { family: "fdr", inline: false }).kind,
+      "unrecognised",
+    );
   });
 
   it("treats s3:TestEvent, direct or wrapped, as nothing to do", () => {
@@ -92,12 +113,19 @@ describe("decodeNotification", () => {
   });
 
   it("hands EventBridge events to inline services, and refuses S3 announcements there", () => {
-    const event = JSON.stringify({ "detail-type": "EC2 Instance State-change Notification", source: "aws.ec2", detail: { state: "running" } });
+    const event = JSON.stringify({
+      "detail-type": "EC2 Instance State-change Notification",
+      source: "aws.ec2",
+      detail: { state: "running" },
+    });
     const inline = decodeNotification(event, { family: "s3", inline: true });
     assert.equal(inline.kind, "inline");
     if (inline.kind === "inline") assert.equal(inline.event.source, "aws.ec2");
     assert.equal(decodeNotification(snsEnvelope(event), { family: "s3", inline: true }).kind, "inline");
-    assert.equal(decodeNotification(s3EventNotification([{ bucket: "b", key: "k" }]), { family: "s3", inline: true }).kind, "unrecognised");
+    assert.equal(
+      decodeNotification(s3EventNotification([{ bucket: "b", key: "k" }]), { family: "s3", inline: true }).kind,
+      "unrecognised",
+    );
   });
 
   it("names the reason for anything else", () => {
@@ -106,8 +134,14 @@ describe("decodeNotification", () => {
       ["[1,2]", /not a JSON object/],
       ['{"hello":"world"}', /no known notification shape/],
       ['{"Records":[{"eventName":"ObjectCreated:Put","s3":{}}]}', /no s3.bucket.name/],
-      ['{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"%E0%A4%A"}}}]}', /URL encoding/],
-      [JSON.stringify({ Type: "Notification", TopicArn: "t", Message: "plain text" }), /SNS Message is not a JSON object/],
+      [
+        '{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"%E0%A4%A"}}}]}',
+        /URL encoding/,
+      ],
+      [
+        JSON.stringify({ Type: "Notification", TopicArn: "t", Message: "plain text" }),
+        /SNS Message is not a JSON object/,
+      ],
     ];
     for (const [body, reason] of cases) {
       const result = decodeNotification(body, S3);
@@ -121,9 +155,13 @@ describe("decodeNotification", () => {
       fc.string(),
       fc.json(),
       fc.jsonValue().map((value) => JSON.stringify({ Records: [value] })),
-      fc.jsonValue().map((value) => JSON.stringify({ Type: "Notification", TopicArn: "t", Message: JSON.stringify(value) })),
+      fc
+        .jsonValue()
+        .map((value) => JSON.stringify({ Type: "Notification", TopicArn: "t", Message: JSON.stringify(value) })),
       fc.record({ bucket: fc.jsonValue(), files: fc.array(fc.jsonValue()) }).map((value) => JSON.stringify(value)),
-      fc.record({ source: fc.constant("aws.s3"), "detail-type": fc.constant("Object Created"), detail: fc.jsonValue() }).map((v) => JSON.stringify(v)),
+      fc
+        .record({ source: fc.constant("aws.s3"), "detail-type": fc.constant("Object Created"), detail: fc.jsonValue() })
+        .map((v) => JSON.stringify(v)),
     );
     fc.assert(
       fc.property(jsonish, fc.constantFrom("s3", "fdr"), fc.boolean(), (body, family, inline) => {

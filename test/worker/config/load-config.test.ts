@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, loadConfig, validateConfig } from "../../../worker/config/load-config.ts";
+
+/** Devo's "flexible example" of the SQS collector, filled in with values. */
+const DEVO_SQS_EXAMPLE = `
+globals:
+  debug: false
+  id: not_used
+  name: sqs_collector
+  persistence:
+    type: filesystem
+    config:
+      directory_name: state
+outputs:
+  devo_1:
+    type: devo_platform
+    config:
+      address: collector-us.devo.io
+      port: 443
+      type: SSL
+      chain: chain.crt
+      cert: domain.crt
+      key: domain.key
+inputs:
+  sqs_collector:
+    id: "12351"
+    enabled: true
+    credentials:
+      aws_access_key_id: ""
+      aws_secret_access_key: ""
+      aws_base_account_role: arn:aws:iam::837131528613:role/devo-xaccount-cs-role
+      aws_cross_account_role: arn:aws:iam::123456789012:role/devo-reader
+      aws_external_id: devo-external-id-42
+    ack_messages: true
+    direct_mode: false
+    do_not_send: false
+    compressed_events: false
+    base_url: https://sqs.us-west-1.amazonaws.com/123456789012/devo-cloudtrail
+    region: us-west-1
+    sqs_visibility_timeout: 240
+    sqs_wait_timeout: 20
+    sqs_max_messages: 1
+    services:
+      aws_sqs_cloudtrail: {}
+`;
+
+async function withFile(text: string, run: (path: string) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), "config-"));
+  try {
+    const path = join(dir, "config.yaml");
+    await writeFile(path, text);
+    await run(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function problemsOf(document: unknown): string[] {
+  try {
+    validateConfig(document);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+const minimal = (input: Record<string, unknown>) => ({
+  outputs: { c: { type: "console" } },
+  inputs: {
+    sqs_collector: {
+      base_url: "https://sqs.us-east-1.amazonaws.com/1/q",
+      services: { aws_sqs_cloudtrail: {} },
+      ...input,
+    },
+  },
+});
+
+describe("loadConfig", () => {
+  it("loads Devo's SQS collector example as it is", async () => {
+    await withFile(DEVO_SQS_EXAMPLE, async (path) => {
+      const config = await loadConfig(path);
+      const [input] = config.inputs;
+      assert.equal(input.type, "sqs_collector");
+      assert.equal(input.region, "us-west-1");
+      assert.equal(input.sqs_visibility_timeout, 240);
+      assert.deepEqual(
+        input.services.map((s) => s.definition.name),
+        ["aws_sqs_cloudtrail"],
+      );
+      assert.equal(input.credentials?.targetRoleArn, "arn:aws:iam::123456789012:role/devo-reader");
+      assert.equal(input.credentials?.externalId, "devo-external-id-42");
+      assert.equal(config.globals.persistence?.config.directory_name, "state");
+    });
+  });
+
+  it("names the exact path of unknown keys and wrong types", () => {
+    assert.deepEqual(problemsOf(minimal({ sqs_wait_timeout: 60 })), [
+      "inputs.sqs_collector.sqs_wait_timeout: Too big: expected number to be <=20",
+    ]);
+    assert.match(problemsOf(minimal({ colour: "blue" }))[0], /^inputs\.sqs_collector: unknown key 'colour'/);
+    assert.match(problemsOf(minimal({ base_url: "not a url" }))[0], /^inputs\.sqs_collector\.base_url: /);
+    assert.match(
+      problemsOf(minimal({ services: { aws_sqs_cloudtrail: { bogus: 1 } } }))[0],
+      /^inputs\.sqs_collector\.services\.aws_sqs_cloudtrail: unknown key 'bogus'/,
+    );
+    assert.match(
+      problemsOf(minimal({ services: { aws_sqs_nope: {} } }))[0],
+      /unknown service 'aws_sqs_nope' for input type sqs_collector/,
+    );
+    assert.match(problemsOf({ ...minimal({}), extra: true })[0], /^top level: unknown key 'extra'/);
+  });
+
+  it("says where the API services' options are wrong", () => {
+    const problems = problemsOf({
+      outputs: { c: { type: "console" } },
+      inputs: {
+        aws: {
+          region: "eu-west-1",
+          services: { "audit-events-all": { types: ["audits_api"], start_time: "yesterday" } },
+        },
+      },
+    });
+    assert.deepEqual(problems, ["inputs.aws.services.audit-events-all.start_time: expected ISO-8601 date"]);
+  });
+
+  it("needs the input type when the input's name does not say it", () => {
+    const document = {
+      outputs: { c: { type: "console" } },
+      inputs: {
+        cloudtrail_queue: { base_url: "https://sqs.us-east-1.amazonaws.com/1/q", services: { aws_sqs_cloudtrail: {} } },
+      },
+    };
+    assert.match(problemsOf(document)[0], /^inputs\.cloudtrail_queue: cannot tell the input type/);
+    const typed = validateConfig({
+      ...document,
+      inputs: { cloudtrail_queue: { ...document.inputs.cloudtrail_queue, type: "sqs_collector" } },
+    });
+    assert.equal(typed.inputs[0].type, "sqs_collector");
+  });
+
+  it("reports an unreadable file and broken YAML with the file's path", async () => {
+    await assert.rejects(
+      loadConfig("/nonexistent/config.yaml"),
+      (error: Error) => error instanceof ConfigError && /\/nonexistent\/config\.yaml/.test(error.message),
+    );
+    await withFile("inputs: [unclosed", async (path) => {
+      await assert.rejects(
+        loadConfig(path),
+        (error: Error) =>
+          error instanceof ConfigError && error.message.includes(path) && /not valid YAML/.test(error.message),
+      );
+    });
+  });
+});
