@@ -1,0 +1,36 @@
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import type { Logger } from "pino";
+import type { StateStore } from "../state/state-store.ts";
+import type { Clock } from "./api-clock.ts";
+
+/** What one API source (one service of one input in one region) is configured with. */
+export interface ApiSourceSettings<Options> {
+  /** The input's key in `inputs` (`aws`): first part of the source id and of the state key. */
+  inputId: string;
+  /** Devo's service name (`audit-events-all`, `metrics-all`, `custom_service`). */
+  serviceName: string;
+  region: string;
+  /** The service's options as validated by its schema in worker/services/api-service-options.ts. */
+  options: Options;
+  /** From worker/aws/credentials.ts; undefined means the SDK's default chain. */
+  credentials?: AwsCredentialIdentityProvider;
+  /** The input's `endpoint_url` (emulators, VPC endpoints). */
+  endpointUrl?: string;
+}
+
+export interface ApiSourceDeps {
+  state: StateStore;
+  logger: Logger;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+}
+
+/** The SDK's own retries ("standard": capped exponential backoff with jitter, throttling-aware). */
+export const SDK_RETRY = { maxAttempts: 5, retryMode: "standard" } as const;
+
+/** With `untilIdle`, an API failure that survives this many attempts ends the run instead of waiting forever. */
+export const UNTIL_IDLE_MAX_ATTEMPTS = 6;
+
+export async function* oneBatch<T>(items: readonly T[], size = 500): AsyncGenerator<readonly T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}

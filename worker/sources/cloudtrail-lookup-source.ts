@@ -1,0 +1,304 @@
+import {
+  CloudTrailClient,
+  type Event as CloudTrailLookupEvent,
+  LookupEventsCommand,
+  type LookupEventsCommandOutput,
+} from "@aws-sdk/client-cloudtrail";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { cloudTrailTag, cloudTrailTagging } from "../formats/cloudtrail.ts";
+import { compactJson } from "../formats/json-splitter.ts";
+import type { DevoEvent } from "../pipeline/event.ts";
+import type { AuditEventsOptions } from "../services/api-service-options.ts";
+import type { StateKey, StateStore } from "../state/state-store.ts";
+import { type Clock, systemClock } from "./api-clock.ts";
+import { deliverPage } from "./api-delivery.ts";
+import { type RateLimiter, sharedRateLimiter } from "./api-rate-limiter.ts";
+import { type RetryContext, Stopped, withRetries } from "./api-retry.ts";
+import {
+  type ApiSourceDeps,
+  type ApiSourceSettings,
+  oneBatch,
+  SDK_RETRY,
+  UNTIL_IDLE_MAX_ATTEMPTS,
+} from "./api-source-settings.ts";
+import type { Source, WorkItem } from "./work-item.ts";
+
+/** LookupEvents serves the last 90 days of management events. */
+const HISTORY_MS = 90 * 86_400_000;
+/** Windows are cut to this length so the cursor moves forward steadily while catching up. */
+const MAX_WINDOW_MS = 3_600_000;
+const PAGE_SIZE = 50;
+/** AWS: "The rate of lookup requests is limited to two per second, per account, per Region." */
+const REQUESTS_PER_SECOND = 2;
+
+/**
+ * The saved position of one region's LookupEvents reading.
+ *
+ * LookupEvents returns events newest first, with second-granularity times, and several events can share a
+ * second. So a time alone cannot say where reading stopped: the cursor is a second plus the ids of the events
+ * of that second that were already delivered.
+ *
+ * - `time` + `ids`: every event before `time` is delivered, and so are the events of second `time` in `ids`.
+ * - `window` (a window is being read, newest first): of the events in (`time`, `window.end`], those after
+ *   `low`, and those of second `low` in `low_ids`, are delivered; `end_ids` are the delivered events of second
+ *   `window.end`, which become `ids` once the window is finished.
+ */
+const cursorSchema = z.strictObject({
+  time: z.iso.datetime(),
+  ids: z.array(z.string()),
+  window: z
+    .strictObject({
+      end: z.iso.datetime(),
+      low: z.iso.datetime().optional(),
+      low_ids: z.array(z.string()),
+      end_ids: z.array(z.string()),
+    })
+    .optional(),
+});
+type Cursor = z.output<typeof cursorSchema>;
+export const CLOUDTRAIL_CURSOR_KIND = "cloudtrail-lookup/1";
+
+const floorSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * `audit-events-all` with `types: [audits_api]`: CloudTrail LookupEvents of one region, from `start_time` (or the
+ * saved cursor) onward, one work item per API page. The cursor advances only when a page is acknowledged, so
+ * a restart neither skips nor repeats events, even inside a second shared by several events.
+ *
+ * Events are read up to `delay_seconds` behind now: CloudTrail adds events to its history a few minutes after
+ * they happen, and an event that shows up behind the cursor would never be read.
+ */
+export class CloudTrailLookupSource implements Source {
+  readonly id: string;
+  /** One cursor: pages must be delivered and committed one after another. */
+  readonly concurrency = 1;
+  readonly #settings: ApiSourceSettings<AuditEventsOptions>;
+  readonly #client: CloudTrailClient;
+  readonly #state: StateStore;
+  readonly #key: StateKey;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #limiter: RateLimiter;
+  readonly #tagging: ReturnType<typeof cloudTrailTagging>;
+  #cursor: Cursor | undefined;
+
+  constructor(settings: ApiSourceSettings<AuditEventsOptions>, deps: ApiSourceDeps & { rateLimiter?: RateLimiter }) {
+    this.#settings = settings;
+    this.id = `${settings.inputId}/${settings.serviceName}/${settings.region}`;
+    this.#key = { input: settings.inputId, service: settings.serviceName, region: settings.region };
+    this.#state = deps.state;
+    this.#logger = deps.logger.child({ source: this.id });
+    this.#clock = deps.clock ?? systemClock;
+    this.#limiter =
+      deps.rateLimiter ??
+      sharedRateLimiter(`cloudtrail:LookupEvents:${settings.region}`, REQUESTS_PER_SECOND, this.#clock);
+    this.#tagging = cloudTrailTagging(settings.options as unknown as Record<string, unknown>, "events");
+    this.#client = new CloudTrailClient({
+      region: settings.region,
+      endpoint: settings.endpointUrl,
+      credentials: settings.credentials,
+      ...SDK_RETRY,
+    });
+  }
+
+  async *work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
+    const retry: RetryContext = {
+      clock: this.#clock,
+      logger: this.#logger,
+      signal,
+      sourceId: this.id,
+      maxAttempts: options.untilIdle ? UNTIL_IDLE_MAX_ATTEMPTS : undefined,
+    };
+    try {
+      let cursor = await this.#load();
+      while (!signal.aborted) {
+        const target = floorSecond(this.#clock.now() - this.#settings.options.delay_seconds * 1000);
+        cursor = this.#withinHistory(cursor);
+        while (!signal.aborted && (cursor.window !== undefined || Date.parse(cursor.time) < target)) {
+          const finished = yield* this.#readWindow(cursor, target, retry);
+          if (!finished) return;
+          cursor = this.#cursor!;
+        }
+        if (options.untilIdle || signal.aborted) return;
+        await this.#clock.sleep(this.#settings.options.request_period_in_seconds * 1000, signal);
+      }
+    } catch (error) {
+      if (error instanceof Stopped) return;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  async #load(): Promise<Cursor> {
+    const saved = await this.#state.read(this.#key, CLOUDTRAIL_CURSOR_KIND, cursorSchema);
+    if (saved !== undefined) {
+      this.#logger.info({ state: this.#state.describe(this.#key), time: saved.time }, "resuming from saved cursor");
+      this.#cursor = saved;
+      return saved;
+    }
+    const start = this.#settings.options.start_time;
+    const time = floorSecond(
+      start !== undefined ? Date.parse(start) : this.#clock.now() - this.#settings.options.delay_seconds * 1000,
+    );
+    this.#cursor = { time: iso(time), ids: [] };
+    return this.#cursor;
+  }
+
+  /** A cursor older than LookupEvents' 90 days is moved up, loudly: those events can no longer be read. */
+  #withinHistory(cursor: Cursor): Cursor {
+    const oldest = floorSecond(this.#clock.now() - HISTORY_MS) + 60_000;
+    if (Date.parse(cursor.time) >= oldest) return cursor;
+    this.#logger.warn(
+      { from: cursor.time, to: iso(oldest) },
+      "events before the start of LookupEvents' 90-day history cannot be read; reading from its start",
+    );
+    this.#cursor = { time: iso(oldest), ids: [] };
+    return this.#cursor;
+  }
+
+  /**
+   * Reads one window (`cursor.time`, up to one hour, newest first) page by page. Returns false when the worker
+   * stops before the window is finished (the cursor then holds the progress made).
+   */
+  async *#readWindow(start: Cursor, target: number, retry: RetryContext): AsyncGenerator<WorkItem, boolean> {
+    const from = Date.parse(start.time);
+    const fromIds = new Set(start.ids);
+    const end = start.window ? Date.parse(start.window.end) : Math.min(from + MAX_WINDOW_MS, target);
+    let low = start.window?.low !== undefined ? Date.parse(start.window.low) : undefined;
+    let lowIds = new Set(start.window?.low_ids ?? []);
+    const endIds = new Set(start.window?.end_ids ?? []);
+    const seen = new Set<string>();
+    const dropped = new Set(this.#settings.options.drop_event_names);
+    let nextToken: string | undefined;
+    // After a restart (or a rejected token) only what is left of the window is asked for again; +1 s because
+    // the second `low` itself may still hold undelivered events.
+    let queryEnd = low !== undefined ? low + 1000 : end;
+    let page = 0;
+
+    for (;;) {
+      page += 1;
+      const response = await withRetries<LookupEventsCommandOutput>(
+        "LookupEvents",
+        async () => {
+          await this.#limiter.take(retry.signal);
+          try {
+            return await this.#client.send(
+              new LookupEventsCommand({
+                StartTime: new Date(from),
+                EndTime: new Date(queryEnd),
+                MaxResults: PAGE_SIZE,
+                ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+              }),
+            );
+          } catch (error) {
+            if ((error as Error).name === "InvalidNextTokenException") {
+              nextToken = undefined;
+              queryEnd = low !== undefined ? low + 1000 : end;
+            }
+            throw error;
+          }
+        },
+        retry,
+      );
+
+      const events: DevoEvent[] = [];
+      let pageLow: number | undefined;
+      let pageLowIds = new Set<string>();
+      for (const event of response.Events ?? []) {
+        const time = event.EventTime !== undefined ? floorSecond(new Date(event.EventTime).getTime()) : undefined;
+        const eventId = event.EventId;
+        if (time !== undefined && eventId !== undefined) {
+          if (time < from || time > end) continue;
+          if (time === from && fromIds.has(eventId)) continue;
+          if (low !== undefined && (time > low || (time === low && lowIds.has(eventId)))) continue;
+          if (seen.has(eventId)) continue;
+          seen.add(eventId);
+          if (pageLow === undefined || time < pageLow) {
+            pageLow = time;
+            pageLowIds = new Set();
+          }
+          if (time === pageLow) pageLowIds.add(eventId);
+          if (time === end) endIds.add(eventId);
+        }
+        if (event.EventName !== undefined && dropped.has(event.EventName)) continue;
+        events.push(this.#toDevoEvent(event));
+      }
+      if (pageLow !== undefined) {
+        if (low === undefined || pageLow < low) {
+          low = pageLow;
+          lowIds = pageLowIds;
+        } else if (pageLow === low) {
+          for (const eventId of pageLowIds) lowIds.add(eventId);
+        }
+      }
+
+      const more = response.NextToken !== undefined && response.NextToken !== "";
+      const next: Cursor = more
+        ? {
+            time: start.time,
+            ids: start.ids,
+            window: {
+              end: iso(end),
+              ...(low !== undefined ? { low: iso(low) } : {}),
+              low_ids: [...lowIds],
+              end_ids: [...endIds],
+            },
+          }
+        : { time: iso(end), ids: [...endIds] };
+
+      if (events.length === 0) {
+        // Nothing to deliver (an empty page, or only dropped and already-seen events): the cursor can move now.
+        await this.#commit(next);
+      } else {
+        const delivered = yield* deliverPage(
+          {
+            description: `LookupEvents ${this.#settings.region} ${iso(from)}..${iso(end)} page ${page}`,
+            events: () => oneBatch(events),
+            commit: () => this.#commit(next),
+          },
+          { clock: this.#clock, logger: this.#logger, signal: retry.signal, sourceId: this.id },
+        );
+        if (!delivered) return false;
+      }
+      if (!more) return true;
+      nextToken = response.NextToken;
+    }
+  }
+
+  async #commit(next: Cursor): Promise<void> {
+    await this.#state.write(this.#key, CLOUDTRAIL_CURSOR_KIND, next);
+    this.#cursor = next;
+  }
+
+  #toDevoEvent(event: CloudTrailLookupEvent): DevoEvent {
+    const text = event.CloudTrailEvent;
+    let record: Record<string, unknown> | undefined;
+    if (text !== undefined) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+          record = parsed as Record<string, unknown>;
+        }
+      } catch {
+        this.#logger.warn({ eventId: event.EventId }, "CloudTrailEvent is not valid JSON; sent as it is");
+      }
+    }
+    // The lookup summary stands in for a missing or unreadable CloudTrailEvent, so the event is still sent.
+    const fields = record ?? {
+      eventID: event.EventId,
+      eventName: event.EventName,
+      eventSource: event.EventSource,
+      eventTime: event.EventTime?.toISOString(),
+      awsRegion: this.#settings.region,
+    };
+    const message = text !== undefined ? compactJson(text) : JSON.stringify(fields);
+    const devoEvent: DevoEvent = { tag: cloudTrailTag(fields, this.#tagging), message };
+    if (event.EventTime !== undefined) devoEvent.time = new Date(event.EventTime);
+    return devoEvent;
+  }
+}
