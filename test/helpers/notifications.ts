@@ -19,7 +19,7 @@ export interface ObjectRef {
   eventTime?: string;
 }
 
-export function s3EventNotification(objects: ObjectRef[], region = "us-east-1"): string {
+export function s3EventNotification(objects: ObjectRef[], region = "us-east-1", account = "123456789012"): string {
   return JSON.stringify({
     Records: objects.map((object, index) => ({
       eventVersion: "2.1",
@@ -27,7 +27,8 @@ export function s3EventNotification(objects: ObjectRef[], region = "us-east-1"):
       awsRegion: region,
       eventTime: object.eventTime ?? new Date().toISOString(),
       eventName: object.eventName ?? "ObjectCreated:Put",
-      userIdentity: { principalId: "AWS:AIDAEXAMPLE" },
+      // The requester: here the account's root principal, which S3 writes as `AWS:<account id>`.
+      userIdentity: { principalId: `AWS:${account}` },
       requestParameters: { sourceIPAddress: "203.0.113.10" },
       responseElements: { "x-amz-request-id": `REQ${index}`, "x-amz-id-2": "EXAMPLEid2" },
       s3: {
