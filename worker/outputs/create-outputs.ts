@@ -2,6 +2,7 @@ import type { pino } from "pino";
 import type { OutputsConfig } from "../config/outputs-schema.ts";
 import { ConsoleOutput } from "./console-output.ts";
 import { FileOutput } from "./file-output.ts";
+import { NetworkOutput } from "./network/network-output.ts";
 import type { OutputWithStats } from "./output-stats.ts";
 
 export interface OutputDeps {
@@ -50,7 +51,8 @@ export async function createOutputs(section: OutputsConfig, deps: OutputDeps): P
           break;
         case "devo_platform":
         case "syslog":
-          throw new Error(`${where}: the ${output.type} output is being built (issue 5) and not available yet`);
+          outputs.push(new NetworkOutput(id, output.type, output.config, deps));
+          break;
       }
     }
   } catch (error) {

@@ -1,0 +1,107 @@
+import type { Buffer } from "node:buffer";
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { isAbsolute, resolve } from "node:path";
+import tls from "node:tls";
+import type { NetworkOutputConfig } from "../../config/outputs-schema.ts";
+
+/** What a connection needs to open TLS: built once per output, so every connection reuses one secure context. */
+export interface TlsSettings {
+  secureContext: tls.SecureContext;
+  /** SNI; undefined for IP addresses (SNI carries host names only). */
+  servername: string | undefined;
+  checkServerIdentity: (host: string, cert: tls.PeerCertificate) => Error | undefined;
+  minVersion: tls.SecureVersion;
+  maxVersion: tls.SecureVersion;
+  /** Resolved paths, for error messages (paths only: file contents never leave this module). */
+  files: { chain?: string; cert?: string; key?: string };
+  /** Whether a client certificate is presented (then TLS 1.3 needs the confirmation described in the connection). */
+  clientCertificate: boolean;
+}
+
+/**
+ * Reads the PEM files (relative paths against `certsDir`) and builds the secure context at start-up, so a missing
+ * file, a key that does not match its certificate or a wrong passphrase fails before any work, naming the config
+ * key and the file — never the file's contents or the passphrase.
+ */
+export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, where: string): TlsSettings {
+  const files: TlsSettings["files"] = {};
+  const read = (key: "chain" | "cert" | "key"): Buffer | undefined => {
+    const value = config[key];
+    if (value === undefined) return undefined;
+    const path = isAbsolute(value) ? value : resolve(certsDir, value);
+    files[key] = path;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new Error(
+        `${where}.config.${key}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  };
+  const ca = read("chain");
+  const cert = read("cert");
+  const key = read("key");
+  if (ca !== undefined && !ca.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new Error(`${where}.config.chain: ${files.chain} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  if (cert !== undefined && !cert.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new Error(`${where}.config.cert: ${files.cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+
+  let secureContext: tls.SecureContext;
+  try {
+    secureContext = tls.createSecureContext({
+      // Without `chain` the platform's CA store applies (a relay with a publicly signed certificate).
+      ...(ca !== undefined ? { ca } : {}),
+      ...(cert !== undefined ? { cert } : {}),
+      ...(key !== undefined ? { key, passphrase: config.key_passphrase } : {}),
+      minVersion: config.min_tls_version,
+      maxVersion: config.max_tls_version,
+      ...(config.sec_level !== undefined ? { ciphers: `DEFAULT:@SECLEVEL=${config.sec_level}` } : {}),
+    });
+  } catch (error) {
+    throw new Error(`${where}.config: ${describeContextError(error as Error, files)}`, { cause: error });
+  }
+
+  const serverName = config.server_name ?? config.address;
+  const checkServerIdentity = config.check_hostname
+    ? (_host: string, peer: tls.PeerCertificate) => tls.checkServerIdentity(serverName, peer)
+    : () => undefined;
+  return {
+    secureContext,
+    servername: isIP(serverName) === 0 ? serverName : undefined,
+    checkServerIdentity,
+    minVersion: config.min_tls_version,
+    maxVersion: config.max_tls_version,
+    files,
+    clientCertificate: cert !== undefined,
+  };
+}
+
+function describeContextError(error: Error, files: TlsSettings["files"]): string {
+  const reason = openSslReason(error);
+  if (/key values mismatch/i.test(reason)) return `key ${files.key} does not belong to certificate ${files.cert}`;
+  if (/bad decrypt|bad password|interrupted or cancelled/i.test(reason)) {
+    return `cannot decrypt key ${files.key}: wrong or missing key_passphrase`;
+  }
+  if (/no start line|unsupported|decoder|PEM/i.test(reason)) {
+    return `cannot read the PEM key or certificates (${files.key ?? ""} ${files.cert ?? ""} ${files.chain ?? ""}): ${reason}`;
+  }
+  if (/too small|too weak/i.test(reason)) {
+    return `${reason}: the certificate or key is below the OpenSSL security level; sec_level: 1 admits older certificates`;
+  }
+  return reason;
+}
+
+/** OpenSSL's reason text without its source-file coordinates (`error:0A000418:SSL routines:…:file.c:918:`). */
+export function openSslReason(error: Error): string {
+  const withReason = error as Error & { reason?: string };
+  if (typeof withReason.reason === "string" && withReason.reason !== "") return withReason.reason;
+  const first = error.message.split("\n")[0];
+  const match = /error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(first);
+  return match ? match[1] : first;
+}
