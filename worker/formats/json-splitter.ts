@@ -126,6 +126,10 @@ export class JsonSplitter {
       i = end + 1;
     }
     for (; i < n; i++) {
+      if (this.pieceActive && !this.pieceScalar && (this.mode === MODE_CONTAINER || this.splitKeys.size === 0)) {
+        i = this.scanRecordBody(chunk, i, out);
+        if (i >= n) break;
+      }
       const c = chunk[i];
       if (this.mode === MODE_BETWEEN) {
         if (c === OPEN_BRACE || c === OPEN_BRACKET) {
@@ -277,8 +281,51 @@ export class JsonSplitter {
     this.consumed += n;
   }
 
+  /**
+   * The hot path: inside a record no key matters, only strings, depth and whitespace, so this loop keeps its state in
+   * locals. Returns the index of the record's closing bracket (still to be handled by the general loop, which ends
+   * the record there) or the chunk length.
+   */
+  private scanRecordBody(chunk: Uint8Array, from: number, _out: JsonPiece[]): number {
+    const n = chunk.length;
+    const target = this.pieceDepth + 1;
+    let depth = this.depth;
+    let whitespace = this.pieceWhitespace;
+    let i = from;
+    for (; i < n; i++) {
+      const c = chunk[i];
+      if (c === QUOTE) {
+        i++;
+        for (;;) {
+          if (i >= n) break;
+          const s = chunk[i];
+          if (s === QUOTE) break;
+          i += s === BACKSLASH ? 2 : 1;
+        }
+        if (i >= n) {
+          // The string goes on in the next chunk.
+          this.inString = true;
+          if (i > n) this.pendingEscape = true;
+          i = n;
+          break;
+        }
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        depth++;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (depth === target) break;
+        depth--;
+      } else if (c === SPACE || c === LF || c === CR || c === TAB) {
+        whitespace = true;
+      }
+    }
+    this.depth = depth;
+    this.pieceWhitespace = whitespace;
+    return i;
+  }
+
   /** Index of the closing quote of the string being scanned, or -1 when it goes on past this chunk. */
   private findStringEnd(chunk: Uint8Array, from: number): number {
+    // A plain byte loop: CloudTrail strings are short, and a native indexOf call per string costs more than it saves.
     const n = chunk.length;
     let i = from;
     if (this.pendingEscape) {
@@ -286,16 +333,12 @@ export class JsonSplitter {
       i++;
     }
     while (i < n) {
-      const quote = chunk.indexOf(QUOTE, i);
-      if (quote < 0) break;
-      let b = quote - 1;
-      while (b >= i && chunk[b] === BACKSLASH) b--;
-      if (((quote - 1 - b) & 1) === 0) return quote;
-      i = quote + 1;
+      const c = chunk[i];
+      if (c === QUOTE) return i;
+      i += c === BACKSLASH ? 2 : 1;
     }
-    let b = n - 1;
-    while (b >= i && chunk[b] === BACKSLASH) b--;
-    this.pendingEscape = ((n - 1 - b) & 1) === 1;
+    // An escape whose escaped byte is in the next chunk.
+    if (i > n) this.pendingEscape = true;
     return -1;
   }
 

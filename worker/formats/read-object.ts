@@ -9,6 +9,7 @@ import { decompress } from "./decompress.ts";
 import { type JsonPiece, JsonSplitter } from "./json-splitter.ts";
 import { type LinePiece, LineSplitter } from "./line-splitter.ts";
 import type { ObjectFormat, RecordParser } from "./object-format.ts";
+import { RoutingTemplate, type RoutingTemplateOptions } from "./routing-template.ts";
 
 /** A batch is handed on at this many events or message bytes, whichever comes first. */
 export const BATCH_MAX_EVENTS = 500;
@@ -33,7 +34,14 @@ export async function* readObject(
     return;
   }
   const format = service.objectFormat(context);
-  yield* readWithFormat(format, decompress(body), context);
+  const template =
+    typeof context.options.routing_template === "string"
+      ? new RoutingTemplate(context.options as unknown as RoutingTemplateOptions & { routing_template: string })
+      : undefined;
+  for await (const batch of readWithFormat(format, decompress(body), context)) {
+    if (template) for (const event of batch) event.tag = template.render(event, context.key);
+    yield batch;
+  }
 }
 
 /** Frames and parses already-decompressed bytes with one format. */

@@ -1,7 +1,27 @@
 import { z } from "zod";
+import { albFormat, elbFormat, route53Format, s3AccessFormat } from "../formats/access-log-formats.ts";
+import { awsConfigFormat, isConfigWritabilityCheck } from "../formats/aws-config.ts";
+import { guardDutyFormat, wafFormat } from "../formats/aws-json-formats.ts";
 import { cloudTrailFormat, isDigestKey } from "../formats/cloudtrail.ts";
+import { CLOUDWATCH_LOGS_TAG, cloudWatchSubscriptionFormat, osLogTag } from "../formats/cloudwatch-subscription.ts";
+import { controlTowerFormat, controlTowerSkipReason } from "../formats/control-tower.ts";
+import { CUSTOM_PROCESSORS, customFormat, type FileFormat } from "../formats/custom-processors.ts";
 import { securityHubFindings, serviceEvents } from "../formats/eventbridge.ts";
+import { lineFormat } from "../formats/line-format.ts";
+import { nonCloudWatchLogsFormat } from "../formats/non-cloudwatch-logs.ts";
 import type { ObjectFormat } from "../formats/object-format.ts";
+import { routingTemplateProblems } from "../formats/routing-template.ts";
+import {
+  cloudflareAuditFormat,
+  cloudflareHttpFormat,
+  crowdStrikeFdrFormat,
+  impervaFormat,
+  laceworkFormat,
+  paloAltoFormat,
+  sentinelOneFormat,
+  umbrellaFormat,
+} from "../formats/vendor-formats.ts";
+import { isFlowLogHeader, VPC_FLOW_TAG, vpcFlowRule } from "../formats/vpc-flow.ts";
 import {
   auditEventsOptions,
   cloudwatchLogsOptions,
@@ -9,14 +29,38 @@ import {
   metricsOptions,
 } from "./api-service-options.ts";
 import { commonSkipReason } from "./object-filters.ts";
-import type { ObjectContext, ServiceDefinition, ServiceOptions } from "./service-definition.ts";
-import { sqsServiceOptions } from "./sqs-service-options.ts";
+import type { InputType, ObjectContext, ServiceDefinition, ServiceOptions } from "./service-definition.ts";
+import { commonSqsServiceOptions } from "./sqs-service-options.ts";
 
 type OptionsSchema = z.ZodType<ServiceOptions>;
 
+/** A strict schema whose `routing_template` placeholders are checked against the file field definitions. */
+function withTemplateCheck<T extends z.ZodObject>(schema: T): OptionsSchema {
+  return schema.superRefine((options, ctx) => {
+    for (const problem of routingTemplateProblems(options as never)) {
+      ctx.addIssue({ code: "custom", path: ["routing_template"], message: problem });
+    }
+  }) as unknown as OptionsSchema;
+}
+
+const sqsOptions = withTemplateCheck(z.strictObject(commonSqsServiceOptions));
+
+const fileFormatSchema = z.union([
+  z.enum(CUSTOM_PROCESSORS),
+  z.strictObject({ type: z.enum(CUSTOM_PROCESSORS), config: z.record(z.string(), z.unknown()).optional() }),
+]);
+
+const customServiceOptions = withTemplateCheck(
+  z.strictObject({
+    ...commonSqsServiceOptions,
+    file_format: fileFormatSchema,
+    routing_template: z.string().min(1),
+  }),
+);
+
 interface ObjectServiceSpec {
   name: string;
-  input?: ServiceDefinition["input"];
+  input?: InputType;
   framing: string;
   table: string;
   format: (context: ObjectContext) => ObjectFormat;
@@ -33,20 +77,26 @@ function objectService(spec: ObjectServiceSpec): ServiceDefinition {
     source: "sqs-objects",
     framing: spec.framing,
     table: spec.table,
-    options: spec.options ?? (sqsServiceOptions as OptionsSchema),
+    options: spec.options ?? sqsOptions,
     notifications: spec.notifications ?? "s3",
     objectFormat: spec.format,
     skipObject: (context) => commonSkipReason(context) ?? skip?.(context),
   };
 }
 
-function skipCloudTrailDigest(context: ObjectContext): string | undefined {
-  return isDigestKey(context.key) ? "CloudTrail digest file" : undefined;
-}
+const skipCloudTrailDigest = (context: ObjectContext) =>
+  isDigestKey(context.key) ? "CloudTrail digest file" : undefined;
 
 const cloudTrail = cloudTrailFormat(undefined, true);
 const cloudTrailFirehose = cloudTrailFormat(undefined, false);
 const auditEventsCloudTrail = cloudTrailFormat("events", true);
+const vpcFlow = lineFormat(vpcFlowRule(VPC_FLOW_TAG));
+const cloudWatchLogs = cloudWatchSubscriptionFormat(() => CLOUDWATCH_LOGS_TAG);
+const cloudWatchVpc = cloudWatchSubscriptionFormat((event) =>
+  isFlowLogHeader(event.message) ? { ignore: "VPC Flow Logs header line" } : VPC_FLOW_TAG,
+);
+const osLogs = cloudWatchSubscriptionFormat(osLogTag);
+const fixed = (format: ObjectFormat) => () => format;
 
 /** Every collection service of Devo's AWS SQS collector (`sqs_collector`) and AWS collector (`aws`). */
 export const SERVICES: readonly ServiceDefinition[] = [
@@ -54,15 +104,134 @@ export const SERVICES: readonly ServiceDefinition[] = [
     name: "aws_sqs_cloudtrail",
     framing: "json-records",
     table: "cloud.aws.cloudtrail.<source>",
-    format: () => cloudTrail,
+    format: fixed(cloudTrail),
     skip: skipCloudTrailDigest,
   }),
   objectService({
     name: "aws_sqs_cloudtrail_kinesis",
     framing: "concatenated-json",
     table: "cloud.aws.cloudtrail.<source>",
-    format: () => cloudTrailFirehose,
+    format: fixed(cloudTrailFirehose),
     skip: skipCloudTrailDigest,
+  }),
+  objectService({ name: "aws_sqs_vpc", framing: "lines (header)", table: VPC_FLOW_TAG, format: fixed(vpcFlow) }),
+  objectService({
+    name: "aws_sqs_cloudwatch_vpc",
+    framing: "cloudwatch-subscription",
+    table: VPC_FLOW_TAG,
+    format: fixed(cloudWatchVpc),
+  }),
+  objectService({
+    name: "aws_sqs_cloudwatch",
+    framing: "cloudwatch-subscription",
+    table: CLOUDWATCH_LOGS_TAG,
+    format: fixed(cloudWatchLogs),
+  }),
+  objectService({ name: "aws_sqs_elb", framing: "lines", table: "web.aws.elb.access", format: fixed(elbFormat) }),
+  objectService({ name: "aws_sqs_alb", framing: "lines", table: "web.aws.alb.access", format: fixed(albFormat) }),
+  objectService({ name: "aws_sqs_waf", framing: "ndjson", table: "cloud.aws.waf.logs", format: fixed(wafFormat) }),
+  objectService({
+    name: "aws_sqs_guard_duty",
+    framing: "ndjson",
+    table: "cloud.aws.guardduty.findings",
+    format: fixed(guardDutyFormat),
+  }),
+  objectService({
+    name: "aws_sqs_guard_duty_kinesis",
+    framing: "concatenated-json",
+    table: "cloud.aws.guardduty.findings",
+    format: fixed(guardDutyFormat),
+  }),
+  objectService({
+    name: "aws_sqs_config",
+    framing: "json-records",
+    table: "cloud.aws.configlogs.events",
+    format: fixed(awsConfigFormat),
+    skip: (context) => (isConfigWritabilityCheck(context.key) ? "AWS Config writability check file" : undefined),
+  }),
+  objectService({ name: "aws_sqs_route53", framing: "lines", table: "dns.aws.route53", format: fixed(route53Format) }),
+  objectService({
+    name: "aws_sqs_s3_access",
+    framing: "lines",
+    table: "web.aws.s3.access",
+    format: fixed(s3AccessFormat),
+  }),
+  objectService({
+    name: "aws_sqs_os",
+    framing: "cloudwatch-subscription",
+    table: "box.unix_cloudwatch | box.win_cloudwatch",
+    format: fixed(osLogs),
+  }),
+  objectService({
+    name: "aws_sqs_cloudflare_logpush",
+    framing: "ndjson",
+    table: "cloud.cloudflare.logpush.http",
+    format: fixed(cloudflareHttpFormat),
+  }),
+  objectService({
+    name: "aws_sqs_cloudflare_audit",
+    framing: "ndjson",
+    table: "cloud.aws.cloudflare.audit",
+    format: fixed(cloudflareAuditFormat),
+  }),
+  objectService({
+    name: "aws_sqs_cisco_umbrella",
+    framing: "csv lines",
+    table: "sig.cisco.umbrella.dns (.proxy, .ip, .firewall by key)",
+    format: fixed(umbrellaFormat),
+  }),
+  objectService({
+    name: "aws_sqs_fdr",
+    framing: "ndjson",
+    table: "edr.crowdstrike.cannon",
+    format: fixed(crowdStrikeFdrFormat),
+    notifications: "fdr",
+  }),
+  objectService({
+    name: "aws_sqs_fdr_large",
+    framing: "ndjson",
+    table: "edr.crowdstrike.cannon",
+    format: fixed(crowdStrikeFdrFormat),
+    notifications: "fdr",
+  }),
+  objectService({
+    name: "aws_sqs_incapsula",
+    framing: "cef lines",
+    table: "cef0.imperva.incapsula",
+    format: fixed(impervaFormat),
+  }),
+  objectService({
+    name: "aws_sqs_lacework",
+    framing: "ndjson",
+    table: "monitor.lacework.<data type>",
+    format: fixed(laceworkFormat),
+  }),
+  objectService({
+    name: "aws_sqs_palo_alto",
+    framing: "lines",
+    table: "firewall.paloalto.<file-log_type>",
+    format: fixed(paloAltoFormat),
+  }),
+  objectService({
+    name: "aws_sqs_s1_funnel",
+    framing: "ndjson",
+    table: "edr.sentinelone.dv",
+    format: fixed(sentinelOneFormat),
+  }),
+  objectService({
+    name: "aws_sqs_control_tower",
+    framing: "by key",
+    table: "per data type (cloudtrail, config, vpc, elb/alb)",
+    // controlTowerSkipReason has already left out keys without a format.
+    format: (context) => controlTowerFormat(context.key) ?? cloudTrail,
+    skip: (context) => controlTowerSkipReason(context.key),
+  }),
+  objectService({
+    name: "custom_service",
+    framing: "file_format",
+    table: "routing_template",
+    options: customServiceOptions,
+    format: (context) => customFormat(context.options.file_format as FileFormat),
   }),
   {
     name: "service-events-all",
@@ -92,7 +261,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
       framing: "json-records",
       table: "cloud.aws.cloudtrail.events | cloud.aws.cloudtrail.<event_type>",
       options: auditEventsOptions as OptionsSchema,
-      format: () => auditEventsCloudTrail,
+      format: fixed(auditEventsCloudTrail),
       skip: skipCloudTrailDigest,
     }),
     source: "cloudtrail-api",
@@ -101,6 +270,20 @@ export const SERVICES: readonly ServiceDefinition[] = [
       { type: "audits_s3", source: "sqs-objects" },
     ],
   },
+  objectService({
+    name: "non-cloudwatch-logs",
+    input: "aws",
+    framing: "lines (flowlogs header / cloudfront #Fields)",
+    table: "cloud.aws.vpc.flowlogs | cloud.aws.cloudfront.logs",
+    options: z.strictObject({
+      ...commonAwsServiceOptions,
+      types: z
+        .array(z.enum(["flowlogs", "cloudfrontlogs"]))
+        .min(1)
+        .default(["flowlogs", "cloudfrontlogs"]),
+    }) as OptionsSchema,
+    format: fixed(nonCloudWatchLogsFormat),
+  }),
   {
     name: "metrics-all",
     input: "aws",
@@ -120,10 +303,10 @@ export const SERVICES: readonly ServiceDefinition[] = [
 ];
 
 /**
- * The service of that name; `input` tells the two `custom_service`s apart (SQS collector's by default, as the
- * offline `parse` command reads objects).
+ * The service of that name; `input` tells the two `custom_service`s apart (the SQS collector's by default, as
+ * the offline `parse` command reads objects).
  */
-export function findService(name: string, input?: ServiceDefinition["input"]): ServiceDefinition | undefined {
+export function findService(name: string, input?: InputType): ServiceDefinition | undefined {
   const matches = SERVICES.filter((service) => service.name === name);
   if (input !== undefined) return matches.find((service) => service.input === input);
   return matches.find((service) => service.input === "sqs_collector") ?? matches[0];

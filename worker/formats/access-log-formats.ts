@@ -1,0 +1,57 @@
+import { compactJson } from "./json-splitter.ts";
+import { fixedTagLines, isoTime, type LineVerdict, lineFormat, nthField } from "./line-format.ts";
+import type { ObjectFormat } from "./object-format.ts";
+
+export const ALB_TAG = "web.aws.alb.access";
+export const ELB_TAG = "web.aws.elb.access";
+export const S3_ACCESS_TAG = "web.aws.s3.access";
+export const ROUTE53_TAG = "dns.aws.route53";
+
+/** ALB access logs: `type time elb client:port …`; the time is the 2nd field (ISO-8601). */
+export const albFormat: ObjectFormat = fixedTagLines(ALB_TAG, (line) => isoTime(nthField(line, 1)));
+
+/** Classic ELB access logs: `time elb client:port …`; NLB's `tls 2.0 time …` lines land here too. */
+export const elbFormat: ObjectFormat = fixedTagLines(ELB_TAG, (line) =>
+  isoTime(line.startsWith("tls ") ? nthField(line, 2) : nthField(line, 0)),
+);
+
+const MONTHS: Record<string, string> = {
+  Jan: "01",
+  Feb: "02",
+  Mar: "03",
+  Apr: "04",
+  May: "05",
+  Jun: "06",
+  Jul: "07",
+  Aug: "08",
+  Sep: "09",
+  Oct: "10",
+  Nov: "11",
+  Dec: "12",
+};
+
+/** S3 server access logs: `owner bucket [06/Feb/2019:00:00:38 +0000] …`. */
+export const s3AccessFormat: ObjectFormat = fixedTagLines(S3_ACCESS_TAG, (line) => {
+  const match = /\[(\d{2})\/(\w{3})\/(\d{4}):(\d{2}:\d{2}:\d{2}) ([+-]\d{2})(\d{2})\]/.exec(line);
+  const month = match ? MONTHS[match[2]] : undefined;
+  if (!match || !month) return undefined;
+  return isoTime(`${match[3]}-${month}-${match[1]}T${match[4]}${match[5]}:${match[6]}`);
+});
+
+/**
+ * Route 53 logs: Resolver query logs are JSON (one object per line, `query_timestamp`); public hosted-zone query
+ * logs are space-separated lines (`1.0 2017-12-13T08:16:02.130Z zone name type …`).
+ */
+export const route53Format: ObjectFormat = lineFormat(() => (line): LineVerdict => {
+  if (line.startsWith("{")) {
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      return { skip: "invalid JSON" };
+    }
+    const time = typeof record.query_timestamp === "string" ? isoTime(record.query_timestamp) : undefined;
+    return { tag: ROUTE53_TAG, message: compactJson(line), time };
+  }
+  return { tag: ROUTE53_TAG, time: isoTime(nthField(line, 1)) };
+});
