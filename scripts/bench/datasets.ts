@@ -8,7 +8,22 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { cloudTrailFileBody, generateCloudTrailFile } from "../fixtures/cloudtrail-generator.ts";
+import { seededRandom } from "../fixtures/random.ts";
 import { BENCH } from "./fauxqs-process.ts";
+
+/**
+ * A real 5-minute CloudTrail file comes from a few active sessions: the same principal, access key and source IP
+ * recur across many records. The generator draws a fresh identity per record, which compresses at ~8:1 instead of
+ * real CloudTrail's ~10:1; re-using `sessions` (identity, IP) pairs per file restores the real ratio.
+ */
+function withSessions(records: Record<string, unknown>[], seed: number, sessions = 20): Record<string, unknown>[] {
+  const random = seededRandom(seed);
+  const pool = records.slice(0, sessions).map((record) => [record.userIdentity, record.sourceIPAddress] as const);
+  return records.map((record) => {
+    const [userIdentity, sourceIPAddress] = pool[Math.floor(random() * pool.length)];
+    return { ...record, userIdentity, sourceIPAddress };
+  });
+}
 
 export interface BenchObject {
   key: string;
@@ -34,7 +49,7 @@ export function cloudTrailObjects(targetBytes: number, seed = 90): BenchObject[]
       account: BENCH.account,
       region: BENCH.region,
     });
-    const json = cloudTrailFileBody(file);
+    const json = cloudTrailFileBody({ ...file, records: withSessions(file.records, index) });
     const body = gzipSync(json);
     const decompressedBytes = Buffer.byteLength(json);
     total += decompressedBytes;
