@@ -6,6 +6,7 @@ import { createMetrics, type Metrics } from "../../worker/observability/metrics.
 import type { Output } from "../../worker/outputs/output.ts";
 import { buildSources } from "../../worker/pipeline/build-sources.ts";
 import { Pipeline, type RunSummary } from "../../worker/pipeline/pipeline.ts";
+import { MemoryStateStore } from "../../worker/state/memory-state-store.ts";
 
 export interface InProcessWorker {
   metrics: Metrics;
@@ -30,6 +31,7 @@ export function startInProcessWorker(
     metrics,
     readers: { readObject, readInlineEvents },
     configSource: "<test>",
+    state: new MemoryStateStore(),
   });
   const pipeline = new Pipeline(
     sources,

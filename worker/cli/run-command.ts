@@ -11,6 +11,7 @@ import { createMetrics } from "../observability/metrics.ts";
 import { createOutputs } from "../outputs/create-outputs.ts";
 import { buildSources } from "../pipeline/build-sources.ts";
 import { Pipeline, type RunSummary } from "../pipeline/pipeline.ts";
+import { createStateStore } from "../state/create-state-store.ts";
 import type { CommandIo } from "./command-io.ts";
 
 export const RUN_USAGE = `aws-devo-collector run --config FILE [options]
@@ -55,6 +56,7 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
       metrics,
       readers: { readObject, readInlineEvents },
       configSource: configPath,
+      state: createStateStore(config.globals.persistence, logger),
     });
     if (sources.length === 0) throw new ConfigError(configPath, ["no enabled input has a service this worker can run"]);
     const pipeline = new Pipeline(

@@ -6,9 +6,14 @@ import type { ConfiguredInput, ConfiguredService } from "../config/load-config.t
 import { ConfigError } from "../config/load-config.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { AuditEventsOptions, CloudwatchLogsOptions, MetricsOptions } from "../services/api-service-options.ts";
+import { CloudTrailLookupSource } from "../sources/cloudtrail-lookup-source.ts";
+import { CloudWatchLogsSource } from "../sources/cloudwatch-logs-source.ts";
+import { CloudWatchMetricsSource } from "../sources/cloudwatch-metrics-source.ts";
 import type { MessageReaders } from "../sources/sqs/sqs-source.ts";
 import { SqsSource } from "../sources/sqs/sqs-source.ts";
 import type { Source } from "../sources/work-item.ts";
+import type { StateStore } from "../state/state-store.ts";
 
 export interface BuildDeps {
   logger: Logger;
@@ -16,6 +21,8 @@ export interface BuildDeps {
   readers: MessageReaders;
   /** Where the config came from, for errors. */
   configSource: string;
+  /** Cursors of the API services (`globals.persistence`). */
+  state: StateStore;
 }
 
 /** `https://sqs.eu-west-1.amazonaws.com/123/q` → `eu-west-1`; also the legacy `eu-west-1.queue.amazonaws.com`. */
@@ -112,6 +119,46 @@ export function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): Source
       );
     }
   }
+  for (const input of inputs) sources.push(...apiSources(input, deps, problems));
   if (problems.length > 0) throw new ConfigError(deps.configSource, problems);
+  return sources;
+}
+
+/** One API source per (service × region): CloudTrail LookupEvents, CloudWatch metrics, CloudWatch Logs. */
+function apiSources(input: ConfiguredInput, deps: BuildDeps, problems: string[]): Source[] {
+  const sources: Source[] = [];
+  for (const { definition, options } of input.services) {
+    const types = Array.isArray(options.types) ? (options.types as string[]) : [];
+    const kind =
+      definition.source === "cloudtrail-api" && !types.includes("audits_api") ? undefined : definition.source;
+    if (kind !== "cloudtrail-api" && kind !== "cloudwatch-metrics" && kind !== "cloudwatch-logs") continue;
+    const regions = (options.regions as string[] | undefined) ?? (input.region ? [input.region] : []);
+    if (regions.length === 0) {
+      problems.push(`inputs.${input.name}.services.${definition.name}.regions: needed (or set the input's region)`);
+      continue;
+    }
+    for (const region of regions) {
+      const credentials = createCredentialProvider(input.credentials, {
+        region,
+        endpointUrl: input.endpoint_url,
+        logger: deps.logger,
+      });
+      const common = {
+        inputId: input.name,
+        serviceName: definition.name,
+        region,
+        credentials,
+        endpointUrl: input.endpoint_url,
+      };
+      const apiDeps = { state: deps.state, logger: deps.logger };
+      if (kind === "cloudtrail-api") {
+        sources.push(new CloudTrailLookupSource({ ...common, options: options as AuditEventsOptions }, apiDeps));
+      } else if (kind === "cloudwatch-metrics") {
+        sources.push(new CloudWatchMetricsSource({ ...common, options: options as MetricsOptions }, apiDeps));
+      } else {
+        sources.push(new CloudWatchLogsSource({ ...common, options: options as CloudwatchLogsOptions }, apiDeps));
+      }
+    }
+  }
   return sources;
 }
