@@ -1,0 +1,70 @@
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy/index.js";
+import { Construct } from "constructs";
+import { type AccountRegion, queueArn } from "../../policies/arns.ts";
+import { buildQueuePolicy, type QueueSender } from "../../policies/queue-policy.ts";
+import { terraformJson } from "../terraform-json.ts";
+
+export type QueueEncryption = { kind: "sse-sqs" } | { kind: "kms"; keyArn: string };
+
+export interface LogQueueProps {
+  where: AccountRegion;
+  name: string;
+  /** Long enough for the collector to download and send the largest object before the message reappears. */
+  visibilityTimeoutSeconds: number;
+  messageRetentionSeconds: number;
+  /** Must exceed `messageRetentionSeconds`: a message keeps its original timestamp in the dead-letter queue. */
+  deadLetterRetentionSeconds: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount: number;
+  encryption: QueueEncryption;
+  /** Everyone who may send: all of them share the queue's one policy document. */
+  senders: readonly QueueSender[];
+}
+
+/**
+ * A standard collector queue with encryption explicitly on, its dead-letter queue (same encryption, longer
+ * retention, accepting redrives only from this queue), and the queue's single resource policy.
+ */
+export class LogQueue extends Construct {
+  readonly queue: SqsQueue;
+  readonly deadLetterQueue: SqsQueue;
+  readonly policy: SqsQueuePolicy;
+  /** Known at synth time (built from the name), for policies that must not wait for the queue. */
+  readonly queueArn: string;
+
+  constructor(scope: Construct, id: string, props: LogQueueProps) {
+    super(scope, id);
+    if (props.deadLetterRetentionSeconds <= props.messageRetentionSeconds) {
+      throw new Error(
+        `queue ${props.name}: dead-letter retention (${props.deadLetterRetentionSeconds}s) must exceed message retention (${props.messageRetentionSeconds}s)`,
+      );
+    }
+    const encryption =
+      props.encryption.kind === "kms"
+        ? { kmsMasterKeyId: props.encryption.keyArn, kmsDataKeyReusePeriodSeconds: 300 }
+        : { sqsManagedSseEnabled: true };
+    this.queueArn = queueArn(props.where, props.name);
+
+    this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
+      name: `${props.name}-dlq`,
+      messageRetentionSeconds: props.deadLetterRetentionSeconds,
+      ...encryption,
+      redriveAllowPolicy: terraformJson({ redrivePermission: "byQueue", sourceQueueArns: [this.queueArn] }),
+    });
+    this.queue = new SqsQueue(this, "queue", {
+      name: props.name,
+      visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
+      messageRetentionSeconds: props.messageRetentionSeconds,
+      ...encryption,
+      redrivePolicy: terraformJson({
+        deadLetterTargetArn: this.deadLetterQueue.arn,
+        maxReceiveCount: props.maxReceiveCount,
+      }),
+    });
+    this.policy = new SqsQueuePolicy(this, "policy", {
+      queueUrl: this.queue.url,
+      policy: terraformJson(buildQueuePolicy(this.queueArn, props.senders)),
+    });
+  }
+}

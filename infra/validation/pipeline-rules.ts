@@ -1,0 +1,235 @@
+import { externalIdProblem } from "../../policies/external-id.ts";
+import type { ConfigIssue, PipelineConfig, RawPipelineConfig } from "../config.ts";
+import { S3_TECHNOLOGIES } from "../technologies.ts";
+import { bucketNameProblems } from "./bucket-name.ts";
+import { describeOverlap, findFilterOverlaps, type NotificationRoute } from "./notification-filters.ts";
+
+/** WAF delivers logs to S3 only into buckets named with this prefix (AWS WAF developer guide). */
+export const WAF_BUCKET_PREFIX = "aws-waf-logs-";
+
+type Rule = (config: PipelineConfig, raw: RawPipelineConfig) => ConfigIssue[];
+
+const bucketNames: Rule = (config) => [
+  ...bucketNameProblems(config.bucket.name).map((message) => ({
+    path: "bucket.name",
+    message: `bucket name ${message}`,
+  })),
+  ...config.sns.externalBuckets.flatMap((b, i) =>
+    bucketNameProblems(b.bucket).map((message) => ({
+      path: `sns.external_buckets[${i}].bucket`,
+      message: `bucket name ${message}`,
+    })),
+  ),
+];
+
+const wafBuckets: Rule = (config) => {
+  const wafTechnologies = new Set(config.technologies.filter((t) => t.type === "waf").map((t) => t.name));
+  const issues: ConfigIssue[] = [];
+  if (wafTechnologies.size > 0 && !config.bucket.name.startsWith(WAF_BUCKET_PREFIX)) {
+    issues.push({
+      path: "bucket.name",
+      message:
+        `WAF writes logs only to buckets whose name starts with "${WAF_BUCKET_PREFIX}", but ${[...wafTechnologies].map((t) => `technologies.${t}`).join(", ")} ` +
+        `reads bucket "${config.bucket.name}"; rename the bucket or move WAF logs to a separate pipeline`,
+    });
+  }
+  config.sns.externalBuckets.forEach((b, i) => {
+    if (wafTechnologies.has(b.technology) && !b.bucket.startsWith(WAF_BUCKET_PREFIX)) {
+      issues.push({
+        path: `sns.external_buckets[${i}].bucket`,
+        message: `WAF writes logs only to buckets whose name starts with "${WAF_BUCKET_PREFIX}"; "${b.bucket}" cannot hold WAF logs`,
+      });
+    }
+  });
+  return issues;
+};
+
+const notificationOverlaps: Rule = (config) => {
+  const routes: NotificationRoute[] = config.technologies.flatMap((t) =>
+    t.filters.map((f, i) => ({
+      origin: i === 0 ? t.origin : `${t.origin} (CloudTrail Insights route)`,
+      events: f.events,
+      prefix: f.prefix,
+      suffix: f.suffix,
+    })),
+  );
+  return findFilterOverlaps(routes).map((overlap) => ({
+    path: overlap.first.origin.split(" ")[0],
+    message: describeOverlap(overlap),
+  }));
+};
+
+const customNeedsPrefix: Rule = (_config, raw) =>
+  Object.entries(raw.technologies)
+    .filter(([, t]) => S3_TECHNOLOGIES[t.type].defaultPrefix === undefined && t.prefix === undefined)
+    .map(([name, t]) => ({
+      path: `technologies.${name}.prefix`,
+      message: `type ${t.type} has no default location; give the key prefix its files are written under`,
+    }));
+
+const uniqueNames: Rule = (config) => {
+  const issues: ConfigIssue[] = [];
+  const technologyNames = new Set(config.technologies.map((t) => t.name));
+  for (const rule of config.eventRules) {
+    if (technologyNames.has(rule.name)) {
+      issues.push({
+        path: `technologies.${rule.name}`,
+        message: `the name "${rule.name}" is taken by the ${rule.origin} queue; choose another technology name`,
+      });
+    }
+  }
+  const owners = new Map<string, string>();
+  const claim = (queue: string, origin: string) => {
+    const owner = owners.get(queue);
+    if (owner !== undefined) issues.push({ path: origin, message: `queue name "${queue}" is also used by ${owner}` });
+    else owners.set(queue, origin);
+  };
+  for (const t of [...config.technologies, ...config.eventRules]) {
+    claim(t.queueName, t.origin);
+    claim(`${t.queueName}-dlq`, `${t.origin} (dead-letter queue)`);
+  }
+  if (config.technologies.length + config.eventRules.length === 0) {
+    issues.push({ path: "technologies", message: "nothing to collect: add a technology or an EventBridge rule" });
+  }
+  return issues;
+};
+
+const queueRetention: Rule = (config) =>
+  config.queues.deadLetterRetentionSeconds > config.queues.messageRetentionSeconds
+    ? []
+    : [
+        {
+          path: "queues.dead_letter_retention_seconds",
+          message:
+            `must be longer than queues.message_retention_seconds (${config.queues.messageRetentionSeconds}): ` +
+            "SQS keeps a message's original timestamp when it moves to the dead-letter queue, so a shorter retention there drops it",
+        },
+      ];
+
+const encryption: Rule = (config, raw) => {
+  const issues: ConfigIssue[] = [];
+  const kms = config.encryption.mode === "kms";
+  if (!kms && raw.encryption.kms_key_arn !== undefined) {
+    issues.push({ path: "encryption.kms_key_arn", message: "a key is used only with encryption.mode: kms" });
+  }
+  if (!kms && raw.encryption.bucket === "kms") {
+    issues.push({ path: "encryption.bucket", message: "bucket KMS encryption needs encryption.mode: kms" });
+  }
+  if (config.trail?.create && config.trail.kms && !kms) {
+    issues.push({
+      path: "trail.kms",
+      message: "encrypting the trail with KMS needs encryption.mode: kms (the pipeline's key)",
+    });
+  }
+  const bucketUsesKms =
+    (config.bucket.create && config.encryption.mode === "kms" && config.encryption.bucketEncryption === "kms") ||
+    (!config.bucket.create && config.bucket.existingKmsKeyArn !== undefined);
+  for (const t of config.technologies) {
+    const profile = S3_TECHNOLOGIES[t.type];
+    if (profile.requiresSseS3 && bucketUsesKms) {
+      issues.push({
+        path: t.origin,
+        message:
+          `${t.type} logs can be written only to a bucket with SSE-S3 default encryption, and the bucket uses KMS` +
+          (config.bucket.create ? "; set encryption.bucket: sse-s3 (queues keep the KMS key)" : ""),
+      });
+    }
+    if (profile.requiresKmsKey && !kms) {
+      issues.push({
+        path: t.origin,
+        message: `${t.type} exports are encrypted with a KMS key the reader must decrypt; set encryption.mode: kms`,
+      });
+    }
+  }
+  if (config.bucket.create && config.bucket.existingKmsKeyArn !== undefined) {
+    issues.push({
+      path: "bucket.kms_key_arn",
+      message: "describes an existing bucket's key; a created bucket is encrypted as encryption says",
+    });
+  }
+  return issues;
+};
+
+const trail: Rule = (config) => {
+  const t = config.trail;
+  if (t === undefined || !t.create) return [];
+  const issues: ConfigIssue[] = [];
+  if (!config.bucket.managePolicy) {
+    issues.push({
+      path: "trail.create",
+      message:
+        "CloudTrail writes only to a bucket whose policy admits it; set bucket.manage_policy: true (the pipeline's policy " +
+        "replaces the bucket's current one) or create the trail yourself",
+    });
+  }
+  if (t.insights.length > 0 && !t.managementEvents) {
+    issues.push({
+      path: "trail.insights",
+      message: "Insights are computed from management events; keep trail.management_events: true",
+    });
+  }
+  if (!t.managementEvents && t.dataEvents.length === 0) {
+    issues.push({
+      path: "trail",
+      message: "the trail would record nothing: enable management_events or add data_events",
+    });
+  }
+  const ownObjects = `arn:${config.partition}:s3:::${config.bucket.name}/`;
+  t.dataEvents.forEach((d, i) => {
+    d.arnPrefixes?.forEach((arn, j) => {
+      if (d.resourceType === "AWS::S3::Object" && (arn.startsWith(ownObjects) || ownObjects.startsWith(arn))) {
+        issues.push({
+          path: `trail.data_events[${i}].arn_prefixes[${j}]`,
+          message: "recording object events of the log bucket itself would log every log delivery, without end",
+        });
+      }
+    });
+  });
+  return issues;
+};
+
+const fanOut: Rule = (config) => {
+  const issues: ConfigIssue[] = [];
+  const s3Technologies = new Set(config.technologies.map((t) => t.name));
+  const check = (kind: string, items: { technology: string }[]) => {
+    items.forEach((item, i) => {
+      if (!config.sns.enabled) {
+        issues.push({ path: `sns.${kind}[${i}]`, message: "needs sns.enabled: true" });
+      }
+      if (!s3Technologies.has(item.technology)) {
+        issues.push({
+          path: `sns.${kind}[${i}].technology`,
+          message: `"${item.technology}" is not one of the technologies (${[...s3Technologies].join(", ") || "none"})`,
+        });
+      }
+    });
+  };
+  check("subscribers", config.sns.subscribers);
+  check("external_buckets", config.sns.externalBuckets);
+  return issues;
+};
+
+const accessRules: Rule = (config) => {
+  if (config.access.mode !== "devo" || config.access.externalId === undefined) return [];
+  // The message never repeats the ExternalId itself: it is a shared secret between Devo and the customer.
+  const problem = externalIdProblem(config.access.externalId);
+  return problem === undefined ? [] : [{ path: "access.external_id", message: problem }];
+};
+
+const RULES: readonly Rule[] = [
+  bucketNames,
+  wafBuckets,
+  notificationOverlaps,
+  customNeedsPrefix,
+  uniqueNames,
+  queueRetention,
+  encryption,
+  trail,
+  fanOut,
+  accessRules,
+];
+
+/** Every cross-field problem of a schema-valid configuration; empty when it can be synthesized. */
+export function pipelineRuleViolations(config: PipelineConfig, raw: RawPipelineConfig): ConfigIssue[] {
+  return RULES.flatMap((rule) => rule(config, raw));
+}

@@ -1,0 +1,135 @@
+import { type AccountRegion, accountRootArn } from "./arns.ts";
+import type { LogProducer } from "./log-producer-statements.ts";
+import { oneOrMany, type PolicyDocument, type PolicyStatement, policyDocument } from "./policy-document.ts";
+
+export interface KeyUsers {
+  where: AccountRegion;
+  /** Trails encrypting their log files with the key (CloudTrail guide's key policy statements). */
+  trailArns: readonly string[];
+  /** Buckets whose event notifications go to encrypted queues or topics, with their owning accounts. */
+  notifyingBuckets: readonly { bucketArn: string; bucketAccount: string }[];
+  /** Topics delivering to encrypted queues. */
+  topicArns: readonly string[];
+  /** EventBridge rules delivering to encrypted queues. */
+  eventRuleArns: readonly string[];
+  /** Log services writing objects into a bucket whose default encryption is this key. */
+  producers: ReadonlySet<LogProducer>;
+}
+
+/**
+ * Key policy of the pipeline's customer-managed key.
+ *
+ * The first statement is AWS's default: the account administers the key and delegates use to IAM, so the reader
+ * role's `kms:Decrypt` (granted in its identity policy) works and the key can never become unmanageable. Each
+ * service that encrypts with the key gets only `GenerateDataKey*` / `Decrypt` (plus `DescribeKey` for CloudTrail),
+ * bound to our own sources by `aws:SourceArn` / `aws:SourceAccount`.
+ */
+export function buildKeyPolicy(users: KeyUsers): PolicyDocument {
+  const { where } = users;
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "AccountAdministersKey",
+      Effect: "Allow",
+      Principal: { AWS: accountRootArn(where.partition, where.account) },
+      Action: "kms:*",
+      Resource: "*",
+    },
+  ];
+  if (users.trailArns.length > 0) {
+    const trails = oneOrMany(users.trailArns);
+    statements.push(
+      {
+        Sid: "CloudTrailEncryptLogs",
+        Effect: "Allow",
+        Principal: { Service: "cloudtrail.amazonaws.com" },
+        Action: "kms:GenerateDataKey*",
+        Resource: "*",
+        Condition: {
+          StringEquals: { "aws:SourceArn": trails },
+          StringLike: {
+            "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${where.partition}:cloudtrail:*:${where.account}:trail/*`,
+          },
+        },
+      },
+      {
+        Sid: "CloudTrailDescribeKey",
+        Effect: "Allow",
+        Principal: { Service: "cloudtrail.amazonaws.com" },
+        Action: "kms:DescribeKey",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceArn": trails } },
+      },
+    );
+  }
+  if (users.notifyingBuckets.length > 0) {
+    statements.push({
+      Sid: "S3NotificationsToEncryptedDestinations",
+      Effect: "Allow",
+      Principal: { Service: "s3.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: {
+        ArnEquals: { "aws:SourceArn": oneOrMany(users.notifyingBuckets.map((b) => b.bucketArn)) },
+        StringEquals: { "aws:SourceAccount": oneOrMany(users.notifyingBuckets.map((b) => b.bucketAccount)) },
+      },
+    });
+  }
+  if (users.topicArns.length > 0) {
+    statements.push({
+      Sid: "SnsToEncryptedQueues",
+      Effect: "Allow",
+      Principal: { Service: "sns.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: { ArnEquals: { "aws:SourceArn": oneOrMany(users.topicArns) } },
+    });
+  }
+  if (users.eventRuleArns.length > 0) {
+    statements.push({
+      Sid: "EventBridgeToEncryptedQueues",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: { ArnEquals: { "aws:SourceArn": oneOrMany(users.eventRuleArns) } },
+    });
+  }
+  const account = { "aws:SourceAccount": where.account };
+  if (users.producers.has("vended-logs")) {
+    statements.push({
+      Sid: "VendedLogsEncryptObjects",
+      Effect: "Allow",
+      Principal: { Service: "delivery.logs.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: {
+        StringEquals: account,
+        ArnLike: { "aws:SourceArn": `arn:${where.partition}:logs:*:${where.account}:*` },
+      },
+    });
+  }
+  if (users.producers.has("config")) {
+    statements.push({
+      Sid: "ConfigEncryptObjects",
+      Effect: "Allow",
+      Principal: { Service: "config.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: { StringEquals: account },
+    });
+  }
+  if (users.producers.has("guardduty")) {
+    statements.push({
+      Sid: "GuardDutyEncryptFindings",
+      Effect: "Allow",
+      Principal: { Service: "guardduty.amazonaws.com" },
+      Action: "kms:GenerateDataKey",
+      Resource: "*",
+      Condition: {
+        StringEquals: account,
+        ArnLike: { "aws:SourceArn": `arn:${where.partition}:guardduty:${where.region}:${where.account}:detector/*` },
+      },
+    });
+  }
+  return policyDocument("key policy", "resource", statements);
+}
