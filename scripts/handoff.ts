@@ -78,9 +78,9 @@ export async function writeHandoff(argv: string[], now = new Date()): Promise<Ha
     outDir,
     files: Object.keys(files).map((name) => join(outDir, name)),
     queues: handoff.queues.length,
-    disabled: handoff.queues
-      .filter((queue) => !queue.workerRuns)
-      .map((queue) => `${queue.technology} (${queue.service})`),
+    disabled: handoff.queues.flatMap((queue) =>
+      queue.workerSkips === undefined ? [] : [`${queue.name}: ${queue.workerSkips}`],
+    ),
   };
 }
 
@@ -94,7 +94,7 @@ if (import.meta.main) {
       process.stdout.write(`${run.queues} queue(s) handed off:\n${run.files.map((file) => `  ${file}\n`).join("")}`);
       if (run.disabled.length > 0) {
         process.stderr.write(
-          `note: this worker cannot read ${run.disabled.join(", ")} yet; those inputs are written with enabled: false\n`,
+          `note: inputs written with enabled: false in worker-config.yaml:\n${run.disabled.map((line) => `  ${line}\n`).join("")}`,
         );
       }
     },

@@ -3,10 +3,19 @@ import { findService } from "../../worker/services/catalog.ts";
 import type { InputType } from "../../worker/services/service-definition.ts";
 import { HandoffError } from "./handoff-error.ts";
 import type { StackOutputs } from "./read-stack-outputs.ts";
-import { findTechnology, normalizeName, TECHNOLOGIES, type Technology, technologyOfService } from "./technologies.ts";
+import {
+  findTechnology,
+  NEEDS_OPTIONS,
+  normalizeName,
+  TECHNOLOGIES,
+  type Technology,
+  technologyOfService,
+} from "./technologies.ts";
 
 /** One queue of the stack: what Devo needs to read it, and whether this worker can read it too. */
 export interface HandoffQueue {
+  /** The queue's name in the stack (the key of `technologies`), also the worker input's key. */
+  name: string;
   technology: string;
   label: string;
   /** Devo's collection service for this technology. */
@@ -15,18 +24,23 @@ export interface HandoffQueue {
   queueUrl: string;
   queueArn?: string;
   region: string;
-  /** False when this worker's catalog does not have the service yet: its input is written disabled. */
-  workerRuns: boolean;
+  /**
+   * Why this worker's input is written disabled: its catalog does not have the service yet, or the service
+   * needs options the stack cannot know. Undefined when the worker runs it.
+   */
+  workerSkips?: string;
 }
 
 export interface Handoff {
   source: string;
   format: StackOutputs["format"];
   stack?: string;
+  /** `devo`: Devo assumes `roleArn` with `externalId`. `self_hosted`: only our worker reads, with its own role. */
+  accessMode: "devo" | "self_hosted";
   accountId: string;
   region: string;
-  roleArn: string;
-  externalId: string;
+  roleArn?: string;
+  externalId?: string;
   bucket?: string;
   queues: HandoffQueue[];
 }
@@ -43,7 +57,9 @@ const NAMES = {
   roleArn: ["role_arn", "cross_account_role_arn", "devo_role_arn", "reader_role_arn"],
   externalId: ["external_id", "devo_external_id", "role_external_id"],
   bucket: ["bucket", "bucket_name", "log_bucket", "log_bucket_name"],
-  queues: ["queues"],
+  accessMode: ["access_mode"],
+  accountId: ["account_id", "aws_account_id"],
+  queues: ["technologies", "queues"],
   queueUrls: ["queue_urls"],
   queueArns: ["queue_arns"],
   queueUrl: ["queue_url"],
@@ -72,6 +88,8 @@ class OutputIndex {
 interface QueueCandidate {
   /** Where it came from, for errors: `queues.cloudtrail.url`. */
   where: string;
+  /** The stack's name for the queue. */
+  name?: string;
   technology?: string;
   service?: string;
   url?: unknown;
@@ -93,10 +111,12 @@ function queuesFromStructured(name: string, value: unknown, problems: string[]):
       );
       return { where, technology };
     }
-    const own = field(entry, ["technology", "name"]);
+    const own = field(entry, ["technology", "type"]);
+    const name = field(entry, ["name"]);
     const service = field(entry, ["service", "devoservice"]);
     return {
       where,
+      name: typeof name === "string" ? name : technology,
       technology: typeof own === "string" ? own : technology,
       service: typeof service === "string" ? service : undefined,
       url: field(entry, ["url", "queueurl"]),
@@ -122,7 +142,7 @@ function queueCandidates(index: OutputIndex, problems: string[]): QueueCandidate
     else {
       const arnMap = isRecord(arns?.value) ? arns.value : {};
       for (const [technology, url] of Object.entries(urls.value)) {
-        found.push({ where: `${urls.name}.${technology}`, technology, url, arn: arnMap[technology] });
+        found.push({ where: `${urls.name}.${technology}`, name: technology, technology, url, arn: arnMap[technology] });
       }
     }
   }
@@ -133,7 +153,7 @@ function queueCandidates(index: OutputIndex, problems: string[]): QueueCandidate
     if (match === null || /(dlq|deadletter)$/.test(match[1])) continue;
     if ([...NAMES.queueUrls, ...NAMES.queueUrl].map(normalizeName).includes(normalized)) continue;
     const arn = index.byName.get(`${match[1]}queuearn`)?.value;
-    found.push({ where: name, technology: match[1], url: value, arn });
+    found.push({ where: name, name: match[1], technology: match[1], url: value, arn });
   }
 
   const single = index.find(NAMES.queueUrl);
@@ -142,26 +162,49 @@ function queueCandidates(index: OutputIndex, problems: string[]): QueueCandidate
     if (typeof technology !== "string") {
       problems.push(`${single.name} is given without a \`technology\` output saying what the queue carries`);
     } else {
-      found.push({ where: single.name, technology, url: single.value, arn: index.find(["queue_arn"])?.value });
+      found.push({
+        where: single.name,
+        name: technology,
+        technology,
+        url: single.value,
+        arn: index.find(["queue_arn"])?.value,
+      });
     }
   }
   return found;
 }
 
-function resolveTechnology(candidate: QueueCandidate, problems: string[]): Technology | undefined {
-  if (candidate.service !== undefined) {
-    const byService = technologyOfService(candidate.service);
-    if (byService !== undefined) return byService;
-    problems.push(`${candidate.where}.service: '${candidate.service}' is not a Devo service this hand-off knows`);
-    return undefined;
-  }
-  const technology = candidate.technology !== undefined ? findTechnology(candidate.technology) : undefined;
+/**
+ * The technology (label, input type) and Devo service of a queue. The stack's own `service` wins: the infra knows
+ * which service it routed the files for; the technology table fills in what the stack leaves out.
+ */
+function resolveService(
+  candidate: QueueCandidate,
+  problems: string[],
+): { technology: Technology; service: string } | undefined {
+  const technology =
+    (candidate.technology !== undefined ? findTechnology(candidate.technology) : undefined) ??
+    (candidate.service !== undefined ? technologyOfService(candidate.service) : undefined);
   if (technology === undefined) {
     problems.push(
-      `${candidate.where}: unknown technology '${candidate.technology ?? ""}'; known: ${TECHNOLOGIES.map((t) => t.id).join(", ")}`,
+      candidate.service !== undefined
+        ? `${candidate.where}.service: '${candidate.service}' is not a Devo service this hand-off knows`
+        : `${candidate.where}: unknown technology '${candidate.technology ?? ""}'; known: ${TECHNOLOGIES.map((t) => t.id).join(", ")}`,
     );
+    return undefined;
   }
-  return technology;
+  const service = candidate.service ?? technology.service;
+  if (technologyOfService(service) === undefined && findService(service) === undefined) {
+    problems.push(`${candidate.where}.service: '${service}' is not a Devo service this hand-off knows`);
+    return undefined;
+  }
+  return { technology, service };
+}
+
+function whyWorkerSkips(service: string, input: InputType): string | undefined {
+  if (NEEDS_OPTIONS.has(service)) return `${service} needs its file_format and routing_template written first`;
+  if (findService(service, input) === undefined) return `this worker has no ${service} service yet`;
+  return undefined;
 }
 
 /** Turns a stack's outputs into the hand-off, or fails with every missing or malformed output named. */
@@ -178,10 +221,19 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
       ? " (cdktf leaves sensitive outputs out of --outputs-file unless --outputs-file-include-sensitive-outputs is given)"
       : "";
 
+  const modeOutput = index.find(NAMES.accessMode);
+  if (modeOutput !== undefined && modeOutput.value !== "devo" && modeOutput.value !== "self_hosted") {
+    problems.push(`${modeOutput.name}: expected devo or self_hosted, got ${JSON.stringify(modeOutput.value)}`);
+  }
+  const accessMode = modeOutput?.value === "self_hosted" ? "self_hosted" : "devo";
+
+  // Self-hosted stacks have no cross-account role (an empty role_arn, or the worker's own role, without ExternalId).
   const role = index.find(NAMES.roleArn);
   let accountId = "";
-  if (role === undefined) problems.push(`missing output role_arn: the cross-account role Devo assumes${sensitiveHint}`);
-  else {
+  if (role === undefined) {
+    if (accessMode === "devo")
+      problems.push(`missing output role_arn: the cross-account role Devo assumes${sensitiveHint}`);
+  } else {
     const match = typeof role.value === "string" ? ROLE_ARN.exec(role.value) : null;
     if (match === null) problems.push(`${role.name}: expected an IAM role ARN, got ${JSON.stringify(role.value)}`);
     else accountId = match[1];
@@ -189,10 +241,22 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
 
   const externalId = index.find(NAMES.externalId);
   if (externalId === undefined) {
-    problems.push(`missing output external_id: the ExternalId the role's trust policy requires${sensitiveHint}`);
+    if (accessMode === "devo") {
+      problems.push(`missing output external_id: the ExternalId the role's trust policy requires${sensitiveHint}`);
+    }
   } else if (typeof externalId.value !== "string" || !EXTERNAL_ID.test(externalId.value)) {
     // Not echoed: a malformed ExternalId may still be close to the real one.
     problems.push(`${externalId.name}: expected 2–1224 characters of letters, digits and +=,.@:/-_`);
+  }
+  const accountOutput = index.find(NAMES.accountId);
+  if (accountOutput !== undefined) {
+    if (typeof accountOutput.value !== "string" || !/^\d{12}$/.test(accountOutput.value)) {
+      problems.push(
+        `${accountOutput.name}: expected a 12-digit AWS account id, got ${JSON.stringify(accountOutput.value)}`,
+      );
+    } else if (accountId !== "" && accountId !== accountOutput.value) {
+      problems.push(`${accountOutput.name}: ${accountOutput.value} is not the account of role_arn (${accountId})`);
+    } else accountId = accountOutput.value;
   }
 
   const regionOutput = index.find(NAMES.region);
@@ -215,7 +279,7 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
 
   const queues: HandoffQueue[] = [];
   for (const candidate of candidates) {
-    const technology = resolveTechnology(candidate, problems);
+    const resolved = resolveService(candidate, problems);
     if (typeof candidate.url !== "string" || !/^https?:\/\/[^/]+\/\d{12}\/[\w-]+(\.fifo)?$/.test(candidate.url)) {
       problems.push(
         `${candidate.where}: expected an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), got ${JSON.stringify(candidate.url)}`,
@@ -238,26 +302,36 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
         );
       } else queueArn = candidate.arn as string;
     }
-    if (technology === undefined) continue;
-    const twin = queues.find((queue) => queue.technology === technology.id);
-    if (twin !== undefined) {
-      if (twin.queueUrl !== candidate.url) {
-        problems.push(
-          `${candidate.where}: a second queue for ${technology.id} (${candidate.url}, already ${twin.queueUrl})`,
-        );
-      }
+    if (resolved === undefined) continue;
+    const { technology, service } = resolved;
+    const name = candidate.name ?? technology.id;
+    const sameName = queues.find((queue) => normalizeName(queue.name) === normalizeName(name));
+    const sameUrl = queues.find((queue) => queue.queueUrl === candidate.url);
+    if (sameName !== undefined && sameName.queueUrl === candidate.url && sameName.service === service) continue;
+    if (sameName !== undefined) {
+      problems.push(
+        `${candidate.where}: a second queue named ${name} (${candidate.url}, already ${sameName.queueUrl})`,
+      );
+      continue;
+    }
+    if (sameUrl !== undefined) {
+      problems.push(
+        `${candidate.where}: ${candidate.url} is already listed as ${sameUrl.name}; one queue feeds one collector`,
+      );
       continue;
     }
     queues.push({
+      name,
       technology: technology.id,
       label: technology.label,
-      service: technology.service,
+      service,
       input: technology.input,
       queueUrl: candidate.url,
       queueArn,
       region,
-      workerRuns: findService(technology.service, technology.input) !== undefined,
+      workerSkips: whyWorkerSkips(service, technology.input),
     });
+    if (accountId === "") accountId = /\/(\d{12})\/[^/]+$/.exec(candidate.url)?.[1] ?? "";
   }
 
   if (problems.length > 0) throw new HandoffError(source, problems);
@@ -266,10 +340,11 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
     source,
     format: outputs.format,
     stack: outputs.stack,
+    accessMode,
     accountId,
     region: stackRegion ?? queues[0].region,
-    roleArn: role!.value as string,
-    externalId: externalId!.value as string,
+    roleArn: role?.value as string | undefined,
+    externalId: externalId?.value as string | undefined,
     bucket: typeof bucket === "string" ? bucket : undefined,
     queues,
   };

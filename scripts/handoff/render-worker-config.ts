@@ -18,8 +18,8 @@ export interface WorkerConfigOptions {
   metricsPort: number;
   /**
    * `role`: assume the stack's role with its ExternalId (the role's trust policy must admit the worker's own
-   * identity). `default-chain`: no credentials block, so the instance or task role is used directly — the
-   * self-hosted mode, where the reader policy is attached to the worker's role.
+   * identity). `default-chain`: no credentials block, so the instance or task role is used directly — always
+   * so for a `self_hosted` stack, where the reader policy is attached to the worker's role.
    */
   credentials: "role" | "default-chain";
 }
@@ -33,16 +33,16 @@ export function renderWorkerConfig(handoff: Handoff, options: WorkerConfigOption
   const inputs: Record<string, unknown> = {};
   for (const queue of handoff.queues) {
     const credentials =
-      options.credentials === "default-chain"
+      options.credentials === "default-chain" || handoff.roleArn === undefined || handoff.accessMode === "self_hosted"
         ? undefined
         : queue.input === "sqs_collector"
           ? { aws_cross_account_role: handoff.roleArn, aws_external_id: handoff.externalId }
           : // The AWS collector spells the same two settings its own way; Devo's collector would not read the SQS names.
             { target_assume_role: handoff.roleArn, assume_role_external_id: handoff.externalId };
-    inputs[queue.technology] = {
+    inputs[queue.name] = {
       type: queue.input,
-      id: queue.technology,
-      enabled: queue.workerRuns,
+      id: queue.name,
+      enabled: queue.workerSkips === undefined,
       region: queue.region,
       base_url: queue.queueUrl,
       ...(credentials === undefined ? {} : { credentials }),
@@ -81,11 +81,12 @@ export function renderWorkerConfig(handoff: Handoff, options: WorkerConfigOption
     " the collector-<region>.devo.io address of your Devo domain.",
   ].join("\n");
   for (const queue of handoff.queues) {
-    const node = document.getIn(["inputs", queue.technology], true) as { commentBefore?: string } | undefined;
+    const node = document.getIn(["inputs", queue.name], true) as { commentBefore?: string } | undefined;
     if (node === undefined) continue;
-    node.commentBefore = queue.workerRuns
-      ? ` ${queue.label}: ${queue.service}`
-      : ` ${queue.label}: ${queue.service} — disabled: this worker has no ${queue.service} service yet; Devo's collector reads it`;
+    node.commentBefore =
+      queue.workerSkips === undefined
+        ? ` ${queue.label}: ${queue.service}`
+        : ` ${queue.label}: ${queue.service} — disabled: ${queue.workerSkips}`;
   }
   return document.toString({ lineWidth: 0 });
 }

@@ -26,7 +26,7 @@ const sqs = (id: string, label: string, service: string, aliases: string[] = [])
 export const TECHNOLOGIES: readonly Technology[] = [
   sqs("cloudtrail", "AWS CloudTrail (S3 files)", "aws_sqs_cloudtrail", ["trail", "audit"]),
   sqs("cloudtrail_kinesis", "AWS CloudTrail via Firehose", "aws_sqs_cloudtrail_kinesis", ["cloudtrail_firehose"]),
-  sqs("vpc_flow_logs", "VPC Flow Logs (S3 files)", "aws_sqs_vpc", ["vpc", "flow_logs", "vpc_flow"]),
+  sqs("vpc_flow_logs", "VPC Flow Logs (S3 files)", "aws_sqs_vpc", ["vpcflow", "vpc", "flow_logs", "vpc_flow"]),
   sqs("cloudwatch_vpc", "VPC Flow Logs via CloudWatch Logs and Firehose", "aws_sqs_cloudwatch_vpc"),
   sqs("cloudwatch_logs", "CloudWatch Logs subscription via Firehose", "aws_sqs_cloudwatch", ["cloudwatch"]),
   sqs("elb", "Classic Load Balancer access logs", "aws_sqs_elb"),
@@ -48,6 +48,10 @@ export const TECHNOLOGIES: readonly Technology[] = [
   sqs("lacework", "Lacework", "aws_sqs_lacework"),
   sqs("palo_alto", "Palo Alto Networks logs", "aws_sqs_palo_alto", ["paloalto"]),
   sqs("sentinelone", "SentinelOne funnel", "aws_sqs_s1_funnel", ["s1_funnel", "s1"]),
+  // CloudFront and custom files need a `file_format` and `routing_template` that the stack does not know: Devo
+  // (or whoever completes the worker config) must add them.
+  sqs("cloudfront", "CloudFront access logs (custom service)", "custom_service"),
+  sqs("custom", "Custom log files (custom service)", "custom_service"),
   {
     id: "security_hub",
     label: "AWS Security Hub findings via EventBridge",
@@ -82,3 +86,6 @@ export function findTechnology(name: string): Technology | undefined {
 export function technologyOfService(service: string): Technology | undefined {
   return TECHNOLOGIES.find((technology) => technology.service === service);
 }
+
+/** Services that cannot run from a queue URL alone: their options (format, tag) must be written by a person. */
+export const NEEDS_OPTIONS = new Set(["custom_service"]);

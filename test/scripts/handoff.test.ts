@@ -34,6 +34,7 @@ const QUEUES = {
     url: "https://sqs.eu-west-1.amazonaws.com/111122223333/acme-devo-security-hub",
     service: "sqs-cloudwatch-consumer",
   },
+  cdn: { url: "https://sqs.eu-west-1.amazonaws.com/111122223333/acme-devo-cloudfront", service: "custom_service" },
 };
 
 interface HandoffJson {
@@ -41,8 +42,9 @@ interface HandoffJson {
   region: string;
   role_arn: string;
   external_id: string;
+  access_mode: string;
   collectors: {
-    technology: string;
+    name: string;
     devo_service: string;
     queue_url: string;
     role_arn: string;
@@ -86,17 +88,16 @@ describe("npm run handoff", () => {
     test(`${format}: Devo gets service, queue URL, role ARN and ExternalId per technology`, async () => {
       const out = join(dir, format.split(" ")[0]);
       const run = await writeHandoff([fixture, "--out-dir", out], new Date("2026-11-23T10:00:00Z"));
-      assert.equal(run.queues, 3);
+      assert.equal(run.queues, 4);
 
       const json = JSON.parse(await readFile(join(out, "devo-handoff.json"), "utf8")) as HandoffJson;
       assert.equal(json.aws_account_id, "111122223333");
       assert.equal(json.region, "eu-west-1");
       assert.equal(json.role_arn, ROLE);
       assert.equal(json.external_id, EXTERNAL_ID);
+      assert.equal(json.access_mode, "devo");
       assert.deepEqual(
-        json.collectors
-          .map((c) => [c.technology, c.devo_service, c.queue_url, c.role_arn, c.external_id, c.region])
-          .sort(),
+        json.collectors.map((c) => [c.name, c.devo_service, c.queue_url, c.role_arn, c.external_id, c.region]).sort(),
         Object.entries(QUEUES)
           .map(([technology, q]) => [technology, q.service, q.url, ROLE, EXTERNAL_ID, "eu-west-1"])
           .sort(),
@@ -126,12 +127,12 @@ describe("npm run handoff", () => {
     for (const [technology, queue] of Object.entries(QUEUES)) {
       const input = document.inputs[technology];
       assert.equal(input.base_url, queue.url);
-      // Enabled exactly when this worker has the service: a disabled input is the honest answer for the others.
-      assert.equal(
-        input.enabled,
-        findService(queue.service, input.type as "sqs_collector" | "aws") !== undefined,
-        technology,
-      );
+      // Enabled exactly when this worker can run the service from the queue alone: a disabled input is the honest
+      // answer for the others (custom_service needs a format and a tag that no stack output carries).
+      const runnable =
+        queue.service !== "custom_service" &&
+        findService(queue.service, input.type as "sqs_collector" | "aws") !== undefined;
+      assert.equal(input.enabled, runnable, technology);
     }
     assert.deepEqual(document.inputs.cloudtrail.credentials, {
       aws_cross_account_role: ROLE,
@@ -167,6 +168,61 @@ describe("npm run handoff", () => {
     const nested = buildHandoff(parseStackOutputs({ devo_handoff: goodFlat(), unrelated: "x" }, "b.json"), "b.json");
     assert.deepEqual({ ...flat, source: "" }, { ...nested, source: "" });
     assert.equal(flat.queues[0].service, "aws_sqs_cloudtrail");
+    assert.equal(flat.accountId, "111122223333");
+  });
+
+  test("one pair of camelCase outputs per technology (cdktf ids) is read too, dead-letter queues left out", () => {
+    const handoff = buildHandoff(
+      parseStackOutputs(
+        {
+          stack: {
+            roleArn: ROLE,
+            externalId: EXTERNAL_ID,
+            cloudtrailQueueUrl: QUEUES.cloudtrail.url,
+            cloudtrailQueueArn: "arn:aws:sqs:eu-west-1:111122223333:acme-devo-cloudtrail",
+            cloudtrailDeadLetterQueueUrl: `${QUEUES.cloudtrail.url}-dlq`,
+            cloudtrailDlqUrl: `${QUEUES.cloudtrail.url}-dlq`,
+            securityHubQueueUrl: QUEUES.security_hub.url,
+          },
+        },
+        "c.json",
+      ),
+      "c.json",
+    );
+    assert.deepEqual(
+      handoff.queues.map((q) => [q.name, q.service, q.queueUrl, q.queueArn !== undefined]),
+      [
+        ["cloudtrail", "aws_sqs_cloudtrail", QUEUES.cloudtrail.url, true],
+        ["securityhub", "sqs-cloudwatch-consumer", QUEUES.security_hub.url, false],
+      ],
+    );
+    assert.equal(handoff.region, "eu-west-1", "taken from the queue URLs when there is no region output");
+  });
+
+  test("a self-hosted stack needs no ExternalId, and its worker config uses the instance or task role", async () => {
+    const document = {
+      access_mode: "self_hosted",
+      role_arn: "",
+      external_id: "",
+      account_id: "111122223333",
+      region: "eu-west-1",
+      technologies: {
+        cloudtrail: { type: "cloudtrail", service: "aws_sqs_cloudtrail", queue_url: QUEUES.cloudtrail.url },
+      },
+    };
+    const file = join(dir, "self-hosted.json");
+    await writeFile(file, JSON.stringify(document));
+    const out = join(dir, "self-hosted");
+    await writeHandoff([file, "--out-dir", out]);
+    const json = JSON.parse(await readFile(join(out, "devo-handoff.json"), "utf8")) as Record<string, unknown>;
+    assert.equal(json.access_mode, "self_hosted");
+    assert.equal("external_id" in json, false);
+    assert.match(await readFile(join(out, "devo-handoff.md"), "utf8"), /Self-hosted stack/);
+    const config = validateConfig(parseYaml(await readFile(join(out, "worker-config.yaml"), "utf8")));
+    assert.deepEqual(
+      config.inputs.map((input) => [input.name, input.credentials]),
+      [["cloudtrail", undefined]],
+    );
   });
 
   test("missing outputs are each named", () => {
@@ -218,12 +274,21 @@ describe("npm run handoff", () => {
     assert.match(problemsOf(document, "qa")[0], /--stack qa: no such stack in the file; it has prod, staging/);
   });
 
-  test("two different queues for one technology are refused rather than one silently dropped", () => {
-    const problems = problemsOf({
+  test("one name with two queues, or one queue under two names, is refused rather than silently dropped", () => {
+    const twoQueues = problemsOf({
       ...goodFlat(),
-      queue_urls: { trail: "https://sqs.eu-west-1.amazonaws.com/111122223333/other-trail-queue" },
+      queue_urls: { cloudtrail: "https://sqs.eu-west-1.amazonaws.com/111122223333/other-trail-queue" },
     });
-    assert.match(problems.join("\n"), /queue_urls\.trail: a second queue for cloudtrail/);
+    assert.match(twoQueues.join("\n"), /queue_urls\.cloudtrail: a second queue named cloudtrail/);
+    const twoNames = problemsOf({ ...goodFlat(), queue_urls: { trail: QUEUES.cloudtrail.url } });
+    assert.match(twoNames.join("\n"), /queue_urls\.trail: .*acme-devo-cloudtrail is already listed as cloudtrail/);
+  });
+
+  test("the stack's account_id must be the role's account", () => {
+    assert.match(
+      problemsOf({ ...goodFlat(), account_id: "444455556666" }).join("\n"),
+      /account_id: 444455556666 is not the account of role_arn/,
+    );
   });
 
   test("the CLI exits 2 with the problems on stderr, and writes nothing", async () => {
