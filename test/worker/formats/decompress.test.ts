@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { describe, it } from "node:test";
+import zlib from "node:zlib";
+import fc from "fast-check";
+import { decompress, sniffCompression } from "../../../worker/formats/decompress.ts";
+import { ObjectReadError } from "../../../worker/formats/object-read-error.ts";
+import { chunked } from "./read-helpers.ts";
+
+async function inflate(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const part of decompress(body)) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+describe("decompress", () => {
+  it("sniffs gzip, zstd and plain from the first bytes", () => {
+    assert.equal(sniffCompression(zlib.gzipSync("x")), "gzip");
+    assert.equal(sniffCompression(zlib.zstdCompressSync("x")), "zstd");
+    assert.equal(sniffCompression(Buffer.from("{}")), "none");
+    assert.equal(sniffCompression(new Uint8Array([0x1f])), "none");
+  });
+
+  it("reads every member of a multi-member gzip, whatever the chunking", async () => {
+    const members = ["first member\n", "second\n", "", "third"].map((text) => zlib.gzipSync(text));
+    const body = Buffer.concat(members);
+    for (const size of [1, 3, 1000]) {
+      assert.equal((await inflate(chunked(body, size))).toString(), "first member\nsecond\nthird");
+    }
+  });
+
+  it("passes plain bodies through, including ones shorter than a magic number", async () => {
+    assert.equal((await inflate(chunked("ab", 1))).toString(), "ab");
+    assert.equal((await inflate(chunked(""))).length, 0);
+  });
+
+  it("reads zstd", async () => {
+    const text = "zstd ".repeat(10000);
+    assert.equal((await inflate(chunked(zlib.zstdCompressSync(text), 777))).toString(), text);
+  });
+
+  it("names the codec and the cause when compressed data is bad", async () => {
+    const gz = zlib.gzipSync("x".repeat(10000));
+    await assert.rejects(inflate(chunked(gz.subarray(0, 15))), (error: Error) => {
+      assert.ok(error instanceof ObjectReadError);
+      assert.equal(error.message, "gzip: truncated stream");
+      return true;
+    });
+    const zst = zlib.zstdCompressSync("y".repeat(10000));
+    await assert.rejects(inflate(chunked(zst.subarray(0, zst.length - 3))), /^ObjectReadError: zstd: /);
+  });
+
+  it("lets an error of the body itself through unchanged", async () => {
+    const failure = new Error("connection reset by peer");
+    async function* body() {
+      yield zlib.gzipSync("abc").subarray(0, 12);
+      throw failure;
+    }
+    await assert.rejects(inflate(body()), (error) => error === failure);
+  });
+
+  it("round-trips arbitrary bytes through gzip members of any size (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 5 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (parts, size) => {
+          const body = Buffer.concat(parts.map((part) => zlib.gzipSync(part)));
+          const expected = Buffer.concat(parts);
+          assert.deepEqual(await inflate(chunked(body, size)), expected);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
