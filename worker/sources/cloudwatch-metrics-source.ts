@@ -1,0 +1,298 @@
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  type GetMetricDataCommandOutput,
+  ListMetricsCommand,
+  type ListMetricsCommandOutput,
+  type Metric,
+  type MetricDataQuery,
+} from "@aws-sdk/client-cloudwatch";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { DevoEvent } from "../pipeline/event.ts";
+import type { MetricsOptions } from "../services/api-service-options.ts";
+import type { StateKey, StateStore } from "../state/state-store.ts";
+import { type Clock, systemClock } from "./api-clock.ts";
+import { deliverPage } from "./api-delivery.ts";
+import { type RetryContext, Stopped, withRetries } from "./api-retry.ts";
+import {
+  type ApiSourceDeps,
+  type ApiSourceSettings,
+  oneBatch,
+  SDK_RETRY,
+  UNTIL_IDLE_MAX_ATTEMPTS,
+} from "./api-source-settings.ts";
+import type { Source, WorkItem } from "./work-item.ts";
+
+export const METRICS_TAG = "cloud.aws.cloudwatch.metrics";
+/** GetMetricData: "A single GetMetricData call can include as many as 500 MetricDataQuery structures." */
+const MAX_QUERIES = 500;
+/**
+ * Periods per window: a batch then holds at most 500 × 60 = 30,000 datapoints, one GetMetricData page (the
+ * API pages at 100,800), so a batch is fetched whole before it is handed on, and memory stays bounded.
+ */
+const PERIODS_PER_WINDOW = 60;
+
+/**
+ * - `end`: every datapoint before `end` (a period boundary) is delivered, for every metric.
+ * - `window` (a window is being read): of [`end`, `window.end`), the metrics whose key sorts at or before
+ *   `window.after` are delivered. Metrics are read in key order, so the key says where to go on.
+ */
+const cursorSchema = z.strictObject({
+  end: z.iso.datetime(),
+  window: z.strictObject({ end: z.iso.datetime(), after: z.string() }).optional(),
+});
+type Cursor = z.output<typeof cursorSchema>;
+export const METRICS_CURSOR_KIND = "cloudwatch-metrics/1";
+
+interface ListedMetric {
+  key: string;
+  metric: Metric;
+}
+
+/** Stable identity of a metric: namespace, name and dimensions (sorted, as ListMetrics does not promise an order). */
+export function metricKey(metric: Metric): string {
+  const dimensions = (metric.Dimensions ?? [])
+    .map((d) => [d.Name ?? "", d.Value ?? ""])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return JSON.stringify([metric.Namespace ?? "", metric.MetricName ?? "", dimensions]);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * `metrics-all`: CloudWatch ListMetrics (all namespaces, or `namespaces`) and GetMetricData in batches of up to
+ * 500 queries (one per metric and statistic), over windows aligned to `period_in_seconds`, from the saved end
+ * time onward. One event per datapoint, tagged `cloud.aws.cloudwatch.metrics`, its message a JSON object:
+ * `{"namespace","metric_name","dimensions":{name:value},"stat","period","timestamp","value","region"}`.
+ *
+ * Windows end `delay_seconds` behind now, since CloudWatch keeps filling the latest periods for a few minutes.
+ */
+export class CloudWatchMetricsSource implements Source {
+  readonly id: string;
+  readonly concurrency = 1;
+  readonly #settings: ApiSourceSettings<MetricsOptions>;
+  readonly #client: CloudWatchClient;
+  readonly #state: StateStore;
+  readonly #key: StateKey;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #periodMs: number;
+  #cursor: Cursor | undefined;
+
+  constructor(settings: ApiSourceSettings<MetricsOptions>, deps: ApiSourceDeps) {
+    this.#settings = settings;
+    this.id = `${settings.inputId}/${settings.serviceName}/${settings.region}`;
+    this.#key = { input: settings.inputId, service: settings.serviceName, region: settings.region };
+    this.#state = deps.state;
+    this.#logger = deps.logger.child({ source: this.id });
+    this.#clock = deps.clock ?? systemClock;
+    this.#periodMs = settings.options.period_in_seconds * 1000;
+    this.#client = new CloudWatchClient({
+      region: settings.region,
+      endpoint: settings.endpointUrl,
+      credentials: settings.credentials,
+      ...SDK_RETRY,
+    });
+  }
+
+  async *work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
+    const retry: RetryContext = {
+      clock: this.#clock,
+      logger: this.#logger,
+      signal,
+      sourceId: this.id,
+      maxAttempts: options.untilIdle ? UNTIL_IDLE_MAX_ATTEMPTS : undefined,
+    };
+    try {
+      let cursor = await this.#load();
+      while (!signal.aborted) {
+        const target = this.#align(this.#clock.now() - this.#settings.options.delay_seconds * 1000);
+        if (cursor.window !== undefined || Date.parse(cursor.end) < target) {
+          // One listing per poll: it covers every metric with data in the last two weeks, which includes
+          // every window a poll reads (they all end before the listing is made).
+          const metrics = await this.#listMetrics(retry);
+          while (!signal.aborted && (cursor.window !== undefined || Date.parse(cursor.end) < target)) {
+            const finished = yield* this.#readWindow(cursor, target, metrics, retry);
+            if (!finished) return;
+            cursor = this.#cursor!;
+          }
+        }
+        if (options.untilIdle || signal.aborted) return;
+        await this.#clock.sleep(this.#settings.options.request_period_in_seconds * 1000, signal);
+      }
+    } catch (error) {
+      if (error instanceof Stopped) return;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  #align(ms: number): number {
+    return Math.floor(ms / this.#periodMs) * this.#periodMs;
+  }
+
+  async #load(): Promise<Cursor> {
+    const saved = await this.#state.read(this.#key, METRICS_CURSOR_KIND, cursorSchema);
+    if (saved !== undefined) {
+      this.#logger.info({ state: this.#state.describe(this.#key), end: saved.end }, "resuming from saved cursor");
+      this.#cursor = saved;
+      return saved;
+    }
+    const start = this.#settings.options.start_time;
+    const from =
+      start !== undefined ? Date.parse(start) : this.#clock.now() - this.#settings.options.delay_seconds * 1000;
+    // Rounded down: a period that began before start_time is read whole rather than cut.
+    this.#cursor = { end: iso(this.#align(from)) };
+    return this.#cursor;
+  }
+
+  async #listMetrics(retry: RetryContext): Promise<ListedMetric[]> {
+    const namespaces: (string | undefined)[] = this.#settings.options.namespaces ?? [undefined];
+    const byKey = new Map<string, ListedMetric>();
+    for (const namespace of namespaces) {
+      let nextToken: string | undefined;
+      do {
+        const token = nextToken;
+        const page = await withRetries<ListMetricsCommandOutput>(
+          `ListMetrics ${namespace ?? "(all namespaces)"}`,
+          () =>
+            this.#client.send(
+              new ListMetricsCommand({
+                ...(namespace !== undefined ? { Namespace: namespace } : {}),
+                ...(token !== undefined ? { NextToken: token } : {}),
+              }),
+            ),
+          retry,
+        );
+        for (const metric of page.Metrics ?? []) {
+          if (metric.MetricName === undefined || metric.Namespace === undefined) continue;
+          const key = metricKey(metric);
+          byKey.set(key, { key, metric });
+        }
+        nextToken = page.NextToken || undefined;
+      } while (nextToken !== undefined);
+    }
+    return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async *#readWindow(
+    cursor: Cursor,
+    target: number,
+    metrics: ListedMetric[],
+    retry: RetryContext,
+  ): AsyncGenerator<WorkItem, boolean> {
+    const from = Date.parse(cursor.end);
+    const end = cursor.window
+      ? Date.parse(cursor.window.end)
+      : Math.min(from + PERIODS_PER_WINDOW * this.#periodMs, target);
+    const after = cursor.window?.after;
+    const todo = after === undefined ? metrics : metrics.filter((m) => m.key > after);
+    const stats = this.#settings.options.statistics;
+    const perBatch = Math.max(1, Math.floor(MAX_QUERIES / stats.length));
+    if (todo.length === 0) {
+      await this.#commit({ end: iso(end) });
+      return true;
+    }
+    for (let i = 0; i < todo.length; i += perBatch) {
+      const batch = todo.slice(i, i + perBatch);
+      const last = i + perBatch >= todo.length;
+      const events = await this.#fetchBatch(batch, from, end, retry);
+      const next: Cursor = last
+        ? { end: iso(end) }
+        : { end: cursor.end, window: { end: iso(end), after: batch.at(-1)!.key } };
+      const description = `GetMetricData ${this.#settings.region} ${iso(from)}..${iso(end)} metrics ${i + 1}-${i + batch.length} of ${todo.length}`;
+      if (events.length === 0) {
+        await this.#commit(next);
+        continue;
+      }
+      const delivered = yield* deliverPage(
+        { description, events: () => oneBatch(events), commit: () => this.#commit(next) },
+        { clock: this.#clock, logger: this.#logger, signal: retry.signal, sourceId: this.id },
+      );
+      if (!delivered) return false;
+    }
+    return true;
+  }
+
+  async #fetchBatch(batch: ListedMetric[], from: number, end: number, retry: RetryContext): Promise<DevoEvent[]> {
+    const stats = this.#settings.options.statistics;
+    const period = this.#settings.options.period_in_seconds;
+    const queries: MetricDataQuery[] = [];
+    const meaning = new Map<string, { metric: Metric; stat: string }>();
+    batch.forEach(({ metric }, m) => {
+      stats.forEach((stat, s) => {
+        const id = `m${m}_${s}`;
+        meaning.set(id, { metric, stat });
+        queries.push({ Id: id, MetricStat: { Metric: metric, Period: period, Stat: stat }, ReturnData: true });
+      });
+    });
+    const events: DevoEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await withRetries<GetMetricDataCommandOutput>(
+        "GetMetricData",
+        async () => {
+          const output = await this.#client.send(
+            new GetMetricDataCommand({
+              MetricDataQueries: queries,
+              StartTime: new Date(from),
+              EndTime: new Date(end),
+              ScanBy: "TimestampAscending",
+              ...(token !== undefined ? { NextToken: token } : {}),
+            }),
+          );
+          // A query that failed inside a successful call would silently lose its datapoints: the call is
+          // retried instead, and the error names the metric.
+          for (const result of output.MetricDataResults ?? []) {
+            if (result.StatusCode !== "Forbidden" && result.StatusCode !== "InternalError") continue;
+            const query = result.Id !== undefined ? meaning.get(result.Id) : undefined;
+            const detail = (result.Messages ?? []).map((m) => `${m.Code}: ${m.Value}`).join("; ");
+            throw new Error(
+              `GetMetricData ${result.StatusCode} for ${query?.metric.Namespace} ${query?.metric.MetricName} ${query?.stat}${detail ? ` (${detail})` : ""}`,
+            );
+          }
+          return output;
+        },
+        retry,
+      );
+      for (const result of page.MetricDataResults ?? []) {
+        const query = result.Id !== undefined ? meaning.get(result.Id) : undefined;
+        if (query === undefined) continue;
+        events.push(...this.#datapoints(query.metric, query.stat, result.Timestamps ?? [], result.Values ?? []));
+      }
+      nextToken = page.NextToken || undefined;
+    } while (nextToken !== undefined);
+    return events;
+  }
+
+  #datapoints(metric: Metric, stat: string, timestamps: Date[], values: number[]): DevoEvent[] {
+    const dimensions: Record<string, string> = {};
+    for (const d of metric.Dimensions ?? []) if (d.Name !== undefined) dimensions[d.Name] = d.Value ?? "";
+    const out: DevoEvent[] = [];
+    for (let i = 0; i < timestamps.length && i < values.length; i++) {
+      const time = new Date(timestamps[i]);
+      const message = JSON.stringify({
+        namespace: metric.Namespace,
+        metric_name: metric.MetricName,
+        dimensions,
+        stat,
+        period: this.#settings.options.period_in_seconds,
+        timestamp: time.toISOString(),
+        value: values[i],
+        region: this.#settings.region,
+      });
+      out.push({ tag: METRICS_TAG, message, time });
+    }
+    return out;
+  }
+
+  async #commit(next: Cursor): Promise<void> {
+    await this.#state.write(this.#key, METRICS_CURSOR_KIND, next);
+    this.#cursor = next;
+  }
+}
