@@ -1,6 +1,7 @@
+import { Buffer } from "node:buffer";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -58,6 +59,8 @@ export class SyslogNg {
   #child: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
   #log = "";
+  readonly #received: string[] = [];
+  #readOffset = 0;
 
   private constructor(options: SyslogNgOptions, dir: string, port: number, binary: string) {
     this.#options = options;
@@ -93,22 +96,33 @@ export class SyslogNg {
     return this.#log;
   }
 
-  /** Every message received so far, in order of arrival. */
+  /** Every message received so far, in order of arrival. Reads only what was appended since the last call. */
   async messages(): Promise<string[]> {
-    let text: string;
+    let handle: FileHandle;
     try {
-      text = await readFile(this.#receivedPath, "utf8");
+      handle = await open(this.#receivedPath, "r");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [...this.#received];
       throw error;
     }
-    const messages: string[] = [];
-    for (const line of text.split("\n")) {
-      // A line being written right now may be incomplete; it is complete on the next read.
-      if (line === "" || !line.endsWith("}")) continue;
-      messages.push((JSON.parse(line) as { msg: string }).msg);
+    try {
+      const { size } = await handle.stat();
+      if (size > this.#readOffset) {
+        const fresh = Buffer.alloc(size - this.#readOffset);
+        const { bytesRead } = await handle.read(fresh, 0, fresh.length, this.#readOffset);
+        // Only complete lines are taken; a line being written right now is read again next time.
+        const end = fresh.lastIndexOf(10, bytesRead - 1);
+        if (end !== -1) {
+          this.#readOffset += end + 1;
+          for (const line of fresh.subarray(0, end).toString("utf8").split("\n")) {
+            this.#received.push((JSON.parse(line) as { msg: string }).msg);
+          }
+        }
+      }
+    } finally {
+      await handle.close();
     }
-    return messages;
+    return [...this.#received];
   }
 
   /** Waits until at least `count` messages arrived, or fails after `timeoutMs` saying how many did. */

@@ -78,12 +78,13 @@ const networkFields = {
   concurrent_connections: z.int().min(1).max(32).optional(),
   /**
    * Bytes of formatted lines held per output (queued plus sent-but-not-yet-acknowledged). A `send` that would
-   * exceed it waits: that wait is the pipeline's backpressure.
+   * exceed it waits: that wait is the pipeline's backpressure. Since a line is held for at least `settle_ms`
+   * after it was written, one output's throughput is at most `buffer_bytes / settle_ms` (32 MiB / 0.5 s = 64 MiB/s).
    */
   buffer_bytes: z
     .int()
     .min(64 * 1024)
-    .default(16 * 1024 * 1024),
+    .default(32 * 1024 * 1024),
   /** Close an idle connection gracefully after this long, before the balancer's ~30 s idle cut drops it. */
   idle_reconnect_seconds: seconds.default(25),
   /** Close and reopen a connection after this long, so load spreads after balancer changes. */
@@ -97,7 +98,7 @@ const networkFields = {
    * drops the connection (restart, rejected client certificate) does so within a round trip or two; waiting out
    * this window turns those losses into re-sends. Raise it for long round trips.
    */
-  settle_ms: z.int().min(0).max(60_000).default(1000),
+  settle_ms: z.int().min(0).max(60_000).default(500),
   /** A batch not delivered within this time (receiver unreachable) is failed back to the pipeline for a retry later. */
   delivery_timeout_seconds: seconds.default(300),
   /** First reconnect delay; doubles per failed attempt up to `reconnect_max_seconds` (with jitter). */

@@ -94,13 +94,15 @@ export function describeConnectionError(
 }
 
 /**
- * The receiver closed a TLS 1.3 connection right after the handshake, before it was confirmed, without an alert
- * we could read: almost always a refused client certificate (TLS 1.3 reports it only after our handshake is done).
+ * The receiver closed a TLS 1.3 connection right after the handshake, before it was confirmed, without an alert we
+ * could read. Usually a refused client certificate (TLS 1.3 reports that only after our handshake is done), but a
+ * receiver restarting at that moment looks the same; so it is not fatal by itself, and the lane treats it as fatal
+ * only when it repeats.
  */
 export function closedBeforeConfirmation(target: string, tls: TlsSettings | undefined): ConnectionError {
   const cert = tls?.files.cert ? `certificate ${tls.files.cert}` : "no client certificate";
   return new ConnectionError(
     `${target}: the receiver closed the connection right after the TLS handshake; it probably refused our client ${cert}`,
-    { fatal: true, code: "CLOSED_BEFORE_CONFIRMATION" },
+    { fatal: false, code: "CLOSED_BEFORE_CONFIRMATION" },
   );
 }

@@ -70,6 +70,8 @@ export class DeliveryLane {
   #idle: (() => void)[] = [];
   /** Consecutive failed attempts: connects that failed, or connections that broke before being confirmed. */
   #failures = 0;
+  /** Consecutive connections closed by the receiver before confirmation without saying why. */
+  #unexplainedRefusals = 0;
   #everConnected = false;
   #lastError: ConnectionError | undefined;
   #lastLogged = "";
@@ -81,6 +83,7 @@ export class DeliveryLane {
   readonly #events = {
     confirmed: (connection: Connection) => {
       this.#failures = 0;
+      this.#unexplainedRefusals = 0;
       this.#ackDue(connection);
     },
     written: (connection: Connection) => this.#ackDue(connection),
@@ -270,7 +273,9 @@ export class DeliveryLane {
     // working (a receiver restart, a balancer cut) is retried at once.
     if (!connection.confirmed) this.#failures++;
     this.#report(error, chunks.length);
-    if (error.fatal) this.#rejectQueued(error);
+    // A bare close right after the handshake may be a restart; three in a row is a refused certificate.
+    if (error.code === "CLOSED_BEFORE_CONFIRMATION") this.#unexplainedRefusals++;
+    if (error.fatal || this.#unexplainedRefusals >= 3) this.#rejectQueued(error);
     if (this.#queue.length > 0) this.#kick();
   }
 
