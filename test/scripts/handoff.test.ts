@@ -6,7 +6,9 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify } from "yaml";
+import { expectedCloudTrailTag } from "../../scripts/fixtures/cloudtrail-generator.ts";
+import { DEMO, startEmbeddedAws, uploadCloudTrailFiles } from "../../scripts/fixtures/demo-stack.ts";
 import { buildHandoff } from "../../scripts/handoff/build-handoff.ts";
 import { HandoffError } from "../../scripts/handoff/handoff-error.ts";
 import { parseStackOutputs } from "../../scripts/handoff/read-stack-outputs.ts";
@@ -322,5 +324,74 @@ describe("npm run handoff", () => {
       return true;
     });
     assert.match(problemsOf({})[0], /empty object: has the stack been deployed\?/);
+  });
+
+  test("the generated inputs drive a real run: the worker drains the stack's queue (emulated)", async () => {
+    const aws = await startEmbeddedAws();
+    try {
+      const files = await uploadCloudTrailFiles(aws, 3, () => 25);
+      for (const file of files) aws.announce([{ key: file.key, size: file.size }], "direct");
+      const outputs = join(dir, "emulated-outputs.json");
+      await writeFile(
+        outputs,
+        JSON.stringify({
+          access_mode: { value: "self_hosted", type: "string", sensitive: false },
+          region: { value: DEMO.region, type: "string", sensitive: false },
+          technologies: {
+            value: { trail: { type: "cloudtrail", service: "aws_sqs_cloudtrail", queue_url: aws.queueUrl } },
+            type: ["object", {}],
+            sensitive: false,
+          },
+        }),
+      );
+      const out = join(dir, "emulated");
+      await writeHandoff([outputs, "--out-dir", out, "--state-dir", join(dir, "state")]);
+
+      // Only what the emulator needs is changed: its endpoint and keys, and a file instead of Devo.
+      const config = parseYaml(await readFile(join(out, "worker-config.yaml"), "utf8")) as {
+        outputs: Record<string, unknown>;
+        inputs: Record<string, Record<string, unknown>>;
+        globals: Record<string, unknown>;
+      };
+      assert.deepEqual(Object.keys(config.inputs), ["trail"]);
+      Object.assign(config.inputs.trail, {
+        endpoint_url: aws.endpoint,
+        s3_force_path_style: true,
+        credentials: {
+          aws_access_key_id: DEMO.credentials.accessKeyId,
+          aws_secret_access_key: DEMO.credentials.secretAccessKey,
+        },
+      });
+      const eventsFile = join(dir, "emulated-events.jsonl");
+      config.outputs = { file_1: { type: "file", config: { path: eventsFile } } };
+      delete config.globals.metrics;
+      const configFile = join(out, "emulated.yaml");
+      await writeFile(configFile, stringify(config));
+
+      const code = await new Promise<number | null>((resolvePromise, reject) => {
+        const child = spawn(
+          process.execPath,
+          [resolve(root, "worker/main.ts"), "run", "--config", configFile, "--until-idle"],
+          {
+            stdio: ["ignore", "ignore", "inherit"],
+            env: { ...process.env, LOG_LEVEL: "warn" },
+          },
+        );
+        child.on("error", reject);
+        child.on("exit", (exitCode) => resolvePromise(exitCode));
+      });
+      assert.equal(code, 0);
+      const tags = (await readFile(eventsFile, "utf8"))
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { tag: string }).tag)
+        .sort();
+      assert.deepEqual(
+        tags,
+        files.flatMap((file) => file.records.map((record) => expectedCloudTrailTag(record))).sort(),
+      );
+    } finally {
+      await aws.stop();
+    }
   });
 });
