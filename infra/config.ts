@@ -23,16 +23,14 @@ export const DEVO_TRUSTED_ROLE_ARN = "arn:aws:iam::837131528613:role/devo-xaccou
 
 const DEFAULT_EVENTS = ["s3:ObjectCreated:*"];
 
-const ACCOUNT = z.union([
-  z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
-  z.number().transform((_value, ctx) => {
-    ctx.addIssue({
-      code: "custom",
-      message: 'write the account id in quotes ("012345678901"): YAML reads a bare number and drops leading zeros',
-    });
-    return z.NEVER;
-  }),
-]);
+const ACCOUNT = z
+  .string({
+    error: (issue) =>
+      typeof issue.input === "number"
+        ? 'write the account id in quotes ("012345678901"): YAML reads a bare number and drops leading zeros'
+        : undefined,
+  })
+  .regex(/^\d{12}$/, "must be a 12-digit AWS account id");
 const REGION = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS Region such as eu-west-1");
 const NAME_PREFIX = z
   .string()

@@ -1,0 +1,132 @@
+/**
+ * Pipeline configurations the synth and simulation tests share, one per option of the issue: direct delivery,
+ * SNS fan-out, KMS (created and given key), an existing bucket, EventBridge rules, and both access modes.
+ * Each is a plain object as YAML would give it, so every scenario also exercises the schema.
+ */
+
+/** A configuration as YAML would give it; tests reach into it freely to vary one setting. */
+// biome-ignore lint/suspicious/noExplicitAny: scenario objects are untyped YAML values by design
+export type ScenarioConfig = Record<string, any>;
+
+export const ACCOUNT = "111122223333";
+export const OTHER_ACCOUNT = "444455556666";
+export const REGION = "eu-west-1";
+export const DEVO_ROLE = "arn:aws:iam::837131528613:role/devo-xaccount-cs-role";
+export const EXTERNAL_ID = "devo-7d1f0c2a:customer=acme";
+
+/** Direct S3 → SQS, SSE everywhere, created bucket and trail, Devo access with a given ExternalId. */
+export function directScenario(): ScenarioConfig {
+  return {
+    account: ACCOUNT,
+    region: REGION,
+    name_prefix: "acme",
+    bucket: { name: "aws-waf-logs-acme-security" },
+    trail: { create: true, insights: ["ApiCallRateInsight"] },
+    technologies: {
+      cloudtrail: { type: "cloudtrail" },
+      vpc: { type: "vpcflow" },
+      alb: { type: "alb" },
+      elb: { type: "elb" },
+      waf: { type: "waf" },
+      dns: { type: "route53" },
+      config: { type: "config" },
+      access_logs: { type: "s3_access" },
+      cdn: { type: "cloudfront" },
+      app: { type: "custom", prefix: "apps/payments/", suffix: ".json.gz" },
+    },
+    access: { mode: "devo", external_id: EXTERNAL_ID },
+  };
+}
+
+/** SNS fan-out with raw delivery off, an extra subscriber and a bucket of another account publishing. */
+export function fanOutScenario(): ScenarioConfig {
+  return {
+    account: ACCOUNT,
+    region: REGION,
+    name_prefix: "acme",
+    bucket: { name: "acme-central-logs" },
+    trail: { create: true },
+    technologies: { cloudtrail: { type: "cloudtrail" }, vpc: { type: "vpcflow" } },
+    sns: {
+      enabled: true,
+      raw_message_delivery: false,
+      subscribers: [
+        { technology: "cloudtrail", protocol: "sqs", endpoint: `arn:aws:sqs:${REGION}:${ACCOUNT}:siem-copy` },
+      ],
+      external_buckets: [
+        { technology: "cloudtrail", bucket: "partner-trail-logs", account: OTHER_ACCOUNT, prefix: "AWSLogs/" },
+      ],
+    },
+    access: { mode: "devo" },
+  };
+}
+
+/** A key created by the stack, used by the trail, the bucket, the queues and GuardDuty's export. */
+export function kmsScenario(): ScenarioConfig {
+  return {
+    account: ACCOUNT,
+    region: REGION,
+    name_prefix: "acme",
+    bucket: { name: "acme-encrypted-logs" },
+    trail: { create: true, kms: true },
+    technologies: {
+      cloudtrail: { type: "cloudtrail" },
+      vpc: { type: "vpcflow" },
+      guardduty: { type: "guardduty" },
+      config: { type: "config" },
+    },
+    eventbridge: { security_hub: { enabled: true } },
+    encryption: { mode: "kms" },
+    access: { mode: "devo", external_id: EXTERNAL_ID },
+  };
+}
+
+export const GIVEN_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
+export const EXISTING_BUCKET_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/aaaabbbb-cccc-dddd-eeee-ffff00001111`;
+
+/** A given key with SNS fan-out: the key policy is the customer's, queues and topics just use the key. */
+export function givenKeyScenario(): ScenarioConfig {
+  return {
+    account: ACCOUNT,
+    region: REGION,
+    name_prefix: "acme",
+    bucket: { name: "acme-given-key-logs" },
+    technologies: { cloudtrail: { type: "cloudtrail" } },
+    sns: { enabled: true },
+    encryption: { mode: "kms", kms_key_arn: GIVEN_KEY_ARN, bucket: "sse-s3" },
+    access: { mode: "devo", external_id: EXTERNAL_ID },
+  };
+}
+
+/** An existing bucket (policy untouched, its own KMS key) and no trail; our worker reads with its task role. */
+export function existingBucketScenario(): ScenarioConfig {
+  return {
+    account: ACCOUNT,
+    region: REGION,
+    name_prefix: "acme",
+    bucket: { name: "org-trail-archive", create: false, kms_key_arn: EXISTING_BUCKET_KEY_ARN },
+    technologies: {
+      cloudtrail: { type: "cloudtrail", prefix: "AWSLogs/o-abc123/", suffix: ".json.gz" },
+    },
+    access: { mode: "self_hosted", worker_role_name: "devo-collector-task" },
+  };
+}
+
+/** EventBridge only: service events and Security Hub findings, generated ExternalId, S3 remote state. */
+export function eventBridgeScenario(): ScenarioConfig {
+  return {
+    account: ACCOUNT,
+    region: REGION,
+    name_prefix: "acme",
+    bucket: { name: "acme-events-logs" },
+    eventbridge: {
+      service_events: {
+        sources: ["aws.guardduty", "aws.health"],
+        detail_types: ["GuardDuty Finding", "AWS Health Event"],
+      },
+      security_hub: { enabled: true },
+    },
+    backend: { type: "s3", bucket: "acme-terraform-state", key: "devo/pipeline.tfstate", use_lockfile: true },
+    access: { mode: "devo" },
+  };
+}
