@@ -19,7 +19,7 @@ COPY scripts/build.ts scripts/build.ts
 RUN npm run build \
  && node dist/aws-devo-collector.mjs --version
 
-# ---- runtime: Node.js and the bundle, nothing else ---------------------------------------------------------------
+# ---- runtime: Node.js and the bundle (with the licences of the code inside it), nothing else ---------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 # A dedicated user without a shell or home; the ids are fixed so mounted folders can be prepared on the host.
 RUN groupadd --system --gid 10001 collector \
@@ -27,7 +27,8 @@ RUN groupadd --system --gid 10001 collector \
  && mkdir -p /etc/devo/collector/config /etc/devo/collector/certs /var/lib/aws-devo-collector \
  && chown collector:collector /var/lib/aws-devo-collector \
  && chmod 0750 /var/lib/aws-devo-collector
-COPY --from=build --chown=root:root --chmod=0444 /src/dist/aws-devo-collector.mjs /opt/aws-devo-collector/aws-devo-collector.mjs
+COPY --from=build --chown=root:root --chmod=0444 \
+     /src/dist/aws-devo-collector.mjs /src/dist/THIRD-PARTY-LICENSES.txt /opt/aws-devo-collector/
 
 ENV NODE_ENV=production \
     LOG_LEVEL=info

@@ -2,8 +2,8 @@
  * `npm run build`: the worker as one self-contained ES module, `dist/aws-devo-collector.mjs`, that runs with
  * `node` 24 and `deno run -A` unchanged, so the image and the EC2 install need no node_modules.
  */
-import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
@@ -55,7 +55,56 @@ const missingCommandModules: Plugin = {
   },
 };
 
-export async function buildBundle(outfile = BUNDLE_PATH): Promise<{ path: string; bytes: number; warnings: string[] }> {
+/** `node_modules/@aws-sdk/client-sqs/dist-es/x.js` → `node_modules/@aws-sdk/client-sqs` (the innermost package). */
+function packageDirOf(input: string): string | undefined {
+  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+  return match?.[1];
+}
+
+interface BundledPackage {
+  name: string;
+  version: string;
+  license: string;
+  licenseText?: string;
+}
+
+/**
+ * The packages whose code is inside the bundle, with their licences. Shipping a bundle is distributing those
+ * packages, so their licence texts go beside it; and copyleft code must never be inside it (the AGPL IAM
+ * simulator is a test-only dependency: a stray import from worker code would fail the build here).
+ */
+async function bundledPackages(inputs: string[]): Promise<BundledPackage[]> {
+  const dirs = [...new Set(inputs.map(packageDirOf).filter((dir) => dir !== undefined))].sort();
+  const packages: BundledPackage[] = [];
+  for (const dir of dirs) {
+    const manifest = JSON.parse(await readFile(resolve(root, dir, "package.json"), "utf8")) as {
+      name?: string;
+      version?: string;
+      license?: string;
+    };
+    const licenseFile = (await readdir(resolve(root, dir))).find((file) => /^(licen[cs]e|copying|notice)/i.test(file));
+    packages.push({
+      name: manifest.name ?? dir,
+      version: manifest.version ?? "?",
+      license: manifest.license ?? "UNKNOWN",
+      licenseText: licenseFile === undefined ? undefined : await readFile(resolve(root, dir, licenseFile), "utf8"),
+    });
+  }
+  return packages;
+}
+
+function licensesText(packages: BundledPackage[]): string {
+  const header = `Third-party software bundled in aws-devo-collector.mjs (${packages.length} packages)\n`;
+  const sections = packages.map(
+    (p) =>
+      `${"=".repeat(78)}\n${p.name}@${p.version} — ${p.license}\n\n${p.licenseText?.trim() ?? "(no licence file in the package)"}\n`,
+  );
+  return `${header}\n${sections.join("\n")}`;
+}
+
+export async function buildBundle(
+  outfile = BUNDLE_PATH,
+): Promise<{ path: string; bytes: number; warnings: string[]; packages: BundledPackage[]; licensesPath: string }> {
   const result = await build({
     absWorkingDir: root,
     entryPoints: [resolve(root, "worker/main.ts")],
@@ -73,16 +122,34 @@ export async function buildBundle(outfile = BUNDLE_PATH): Promise<{ path: string
     minifySyntax: true,
     logLevel: "silent",
     plugins: [missingCommandModules],
+    metafile: true,
   });
+  const packages = await bundledPackages(Object.keys(result.metafile.inputs));
+  const copyleft = packages.filter((p) => /GPL/i.test(p.license));
+  if (copyleft.length > 0) {
+    throw new Error(
+      `copyleft code in the bundle: ${copyleft.map((p) => `${p.name} (${p.license})`).join(", ")}; ` +
+        "it must stay a test-only dependency — find the worker import that pulls it in",
+    );
+  }
+  const licensesPath = join(dirname(outfile), "THIRD-PARTY-LICENSES.txt");
+  await writeFile(licensesPath, licensesText(packages));
   const { size } = await stat(outfile);
-  return { path: outfile, bytes: size, warnings: result.warnings.map((warning) => warning.text) };
+  return {
+    path: outfile,
+    bytes: size,
+    warnings: result.warnings.map((warning) => warning.text),
+    packages,
+    licensesPath,
+  };
 }
 
 if (import.meta.main) {
   buildBundle().then(
-    ({ path, bytes, warnings }) => {
+    ({ path, bytes, warnings, packages, licensesPath }) => {
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${path}: ${(bytes / 1024 / 1024).toFixed(2)} MiB (${bytes} bytes)\n`);
+      process.stdout.write(`${licensesPath}: licences of the ${packages.length} bundled packages\n`);
     },
     (error: Error) => {
       process.stderr.write(`build failed: ${error.message}\n`);
