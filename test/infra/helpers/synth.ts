@@ -13,7 +13,7 @@ export interface SynthResource {
   name: string;
   /** `type.name`, as `depends_on` and references write it. */
   address: string;
-  config: Record<string, unknown>;
+  config: Record<string, Json>;
 }
 
 /** The ExternalId a generated `terraform_data` resolves to in these tests. */
