@@ -14,6 +14,11 @@ import { DEMO, startEmbeddedAws, uploadCloudTrailFiles, workerConfigFor } from "
 const root = resolve(fileURLToPath(import.meta.url), "../../..");
 const deno = resolve(root, "node_modules/.bin/deno");
 
+const RUNTIMES = [
+  { name: "Node", command: [process.execPath] },
+  { name: "Deno", command: [deno, "run", "-A"] },
+];
+
 /** Runs the bundle as a user would and collects its exit code and stderr (the logs). */
 function runBundle(
   runtime: string[],
@@ -74,10 +79,7 @@ describe("dist/aws-devo-collector.mjs", () => {
     assert.deepEqual(bare, []);
   });
 
-  for (const runtime of [
-    { name: "Node", command: [process.execPath] },
-    { name: "Deno", command: [deno, "run", "-A"] },
-  ]) {
+  for (const runtime of RUNTIMES) {
     test(`under ${runtime.name}: run --until-idle delivers every CloudTrail record and deletes every message`, async () => {
       const aws = await startEmbeddedAws();
       try {
@@ -114,60 +116,68 @@ describe("dist/aws-devo-collector.mjs", () => {
     });
   }
 
-  test("the Dockerfile's HEALTHCHECK command passes against the running bundle, which stops cleanly on SIGTERM", async () => {
-    const dockerfile = await readFile(resolve(root, "Dockerfile"), "utf8");
-    const probe = /^HEALTHCHECK .*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile);
-    assert.ok(probe !== null, "the Dockerfile has a HEALTHCHECK CMD in exec form");
-    const [probeCommand, ...probeArgs] = JSON.parse(probe[1]) as string[];
-    assert.equal(probeCommand, "node");
-    assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m);
+  for (const runtime of RUNTIMES) {
+    test(`under ${runtime.name}: the Dockerfile's HEALTHCHECK command passes against the running bundle, which stops cleanly on SIGTERM`, async () => {
+      const dockerfile = await readFile(resolve(root, "Dockerfile"), "utf8");
+      const probe = /^HEALTHCHECK .*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile);
+      assert.ok(probe !== null, "the Dockerfile has a HEALTHCHECK CMD in exec form");
+      const [probeCommand, ...probeArgs] = JSON.parse(probe[1]) as string[];
+      assert.equal(probeCommand, "node");
+      assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m);
 
-    const aws = await startEmbeddedAws();
-    const configFile = join(dir, "collector-health.yaml");
-    await writeFile(
-      configFile,
-      stringify(workerConfigFor(aws, { out: { type: "file", config: { path: join(dir, "health.jsonl") } } })),
-    );
-    const child = spawn(process.execPath, [bundle, "run", "--config", configFile, "--metrics-port", "0"], {
-      cwd: tmpdir(),
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, LOG_LEVEL: "info" },
-    });
-    const exited = new Promise<number | null>((resolvePromise) => child.on("exit", (code) => resolvePromise(code)));
-    try {
-      let stderr = "";
-      const port = await new Promise<number>((resolvePromise, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no metrics port announced:\n${stderr}`)), 15_000);
-        child.stderr.on("data", (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const line = stderr.split("\n").find((l) => l.includes("serving /metrics and /healthz"));
-          if (line !== undefined) {
-            clearTimeout(timer);
-            resolvePromise((JSON.parse(line) as { port: number }).port);
-          }
+      const aws = await startEmbeddedAws();
+      const configFile = join(dir, `collector-health-${runtime.name}.yaml`);
+      await writeFile(
+        configFile,
+        stringify(
+          workerConfigFor(aws, { out: { type: "file", config: { path: join(dir, `health-${runtime.name}.jsonl`) } } }),
+        ),
+      );
+      const child = spawn(
+        runtime.command[0],
+        [...runtime.command.slice(1), bundle, "run", "--config", configFile, "--metrics-port", "0"],
+        {
+          cwd: tmpdir(),
+          stdio: ["ignore", "ignore", "pipe"],
+          env: { ...process.env, LOG_LEVEL: "info" },
+        },
+      );
+      const exited = new Promise<number | null>((resolvePromise) => child.on("exit", (code) => resolvePromise(code)));
+      try {
+        let stderr = "";
+        const port = await new Promise<number>((resolvePromise, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no metrics port announced:\n${stderr}`)), 15_000);
+          child.stderr.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString();
+            const line = stderr.split("\n").find((l) => l.includes("serving /metrics and /healthz"));
+            if (line !== undefined) {
+              clearTimeout(timer);
+              resolvePromise((JSON.parse(line) as { port: number }).port);
+            }
+          });
         });
-      });
-      // The probe exactly as the image runs it, aimed at the port this run picked instead of 9464.
-      const args = probeArgs.map((arg) => arg.replace("127.0.0.1:9464", `127.0.0.1:${port}`));
-      const healthy = await new Promise<number | null>((resolvePromise) =>
-        spawn(process.execPath, args, { stdio: "ignore" }).on("exit", (code) => resolvePromise(code)),
-      );
-      assert.equal(healthy, 0, "HEALTHCHECK reports healthy");
-      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
-      assert.equal(metrics.status, 200);
-      await metrics.text();
+        // The probe exactly as the image runs it, aimed at the port this run picked instead of 9464.
+        const args = probeArgs.map((arg) => arg.replace("127.0.0.1:9464", `127.0.0.1:${port}`));
+        const healthy = await new Promise<number | null>((resolvePromise) =>
+          spawn(process.execPath, args, { stdio: "ignore" }).on("exit", (code) => resolvePromise(code)),
+        );
+        assert.equal(healthy, 0, "HEALTHCHECK reports healthy");
+        const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+        assert.equal(metrics.status, 200);
+        await metrics.text();
 
-      const stopping = performance.now();
-      child.kill("SIGTERM");
-      assert.equal(await exited, 0, `exit code after SIGTERM:\n${stderr}`);
-      process.stdout.write(`# SIGTERM to exit: ${Math.round(performance.now() - stopping)} ms\n`);
-      const afterStop = await new Promise<number | null>((resolvePromise) =>
-        spawn(process.execPath, args, { stdio: "ignore" }).on("exit", (code) => resolvePromise(code)),
-      );
-      assert.equal(afterStop, 1, "HEALTHCHECK reports unhealthy once the worker is gone");
-    } finally {
-      child.kill("SIGKILL");
-      await aws.stop();
-    }
-  });
+        const stopping = performance.now();
+        child.kill("SIGTERM");
+        assert.equal(await exited, 0, `exit code after SIGTERM:\n${stderr}`);
+        process.stdout.write(`# ${runtime.name}: SIGTERM to exit: ${Math.round(performance.now() - stopping)} ms\n`);
+        const afterStop = await new Promise<number | null>((resolvePromise) =>
+          spawn(process.execPath, args, { stdio: "ignore" }).on("exit", (code) => resolvePromise(code)),
+        );
+        assert.equal(afterStop, 1, "HEALTHCHECK reports unhealthy once the worker is gone");
+      } finally {
+        child.kill("SIGKILL");
+        await aws.stop();
+      }
+    });
+  }
 });
