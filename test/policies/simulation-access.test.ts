@@ -1,0 +1,255 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { READER_QUEUE_ACTIONS } from "../../policies/reader-policy.ts";
+import {
+  ACCOUNT,
+  DEVO_ROLE,
+  directScenario,
+  EXISTING_BUCKET_KEY_ARN,
+  EXTERNAL_ID,
+  existingBucketScenario,
+  fanOutScenario,
+  kmsScenario,
+  OTHER_ACCOUNT,
+  REGION,
+} from "../infra/helpers/scenarios.ts";
+import { CREATED_KEY_ID, GENERATED_EXTERNAL_ID, type Synth, synthesize } from "../infra/helpers/synth.ts";
+import { decide } from "./helpers/simulate.ts";
+
+/**
+ * Who reads, simulated on the synthesized documents: the trust policy of the cross-account role, and the reader
+ * policy (with the bucket and key policies it meets on the way).
+ */
+const direct = synthesize(directScenario());
+const fanOut = synthesize(fanOutScenario());
+const encrypted = synthesize(kmsScenario());
+const existing = synthesize(existingBucketScenario());
+
+const queueArn = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`;
+const readerRole = `arn:aws:iam::${ACCOUNT}:role/acme-devo-reader`;
+/** Devo's side: its role may call AssumeRole on anything (the customer's trust policy is what decides). */
+const devoSide = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] };
+
+function assume(synth: Synth, principal: string, externalId: string | undefined) {
+  return decide({
+    principal,
+    action: "sts:AssumeRole",
+    resource: readerRole,
+    resourceAccount: ACCOUNT,
+    context: externalId === undefined ? {} : { "sts:ExternalId": externalId },
+    identityPolicies: [devoSide],
+    resourcePolicy: synth.document(synth.one("aws_iam_role"), "assume_role_policy"),
+  });
+}
+
+describe("trust policy: only the trusted role, only with the exact ExternalId", () => {
+  it("lets Devo's role (and its sessions) assume the role with the configured ExternalId", async () => {
+    assert.equal(await assume(direct, DEVO_ROLE, EXTERNAL_ID), "Allowed");
+    assert.equal(
+      await assume(direct, "arn:aws:sts::837131528613:assumed-role/devo-xaccount-cs-role/collector", EXTERNAL_ID),
+      "Allowed",
+    );
+  });
+
+  it("refuses a missing, different, partial or differently-cased ExternalId", async () => {
+    for (const externalId of [
+      undefined,
+      "something-else",
+      EXTERNAL_ID.slice(0, -1),
+      `${EXTERNAL_ID}x`,
+      EXTERNAL_ID.toUpperCase(),
+    ]) {
+      assert.equal(await assume(direct, DEVO_ROLE, externalId), "ImplicitlyDenied", String(externalId));
+    }
+  });
+
+  it("refuses other principals of Devo's account and the same role name in another account", async () => {
+    for (const principal of [
+      "arn:aws:iam::837131528613:role/another-role",
+      "arn:aws:iam::837131528613:user/operator",
+      `arn:aws:iam::${OTHER_ACCOUNT}:role/devo-xaccount-cs-role`,
+      `arn:aws:iam::${ACCOUNT}:role/admin`,
+    ]) {
+      assert.equal(await assume(direct, principal, EXTERNAL_ID), "ImplicitlyDenied", principal);
+    }
+  });
+
+  it("works the same with a generated ExternalId: that value only", async () => {
+    assert.equal(await assume(fanOut, DEVO_ROLE, GENERATED_EXTERNAL_ID), "Allowed");
+    assert.equal(await assume(fanOut, DEVO_ROLE, undefined), "ImplicitlyDenied");
+    assert.equal(await assume(fanOut, DEVO_ROLE, "00000000-0000-4000-8000-000000000000"), "ImplicitlyDenied");
+  });
+});
+
+describe("reader policy: consume its queues, read its objects, nothing else", () => {
+  const reader = direct.document(direct.one("aws_iam_policy"), "policy");
+  const bucketPolicy = direct.document(direct.one("aws_s3_bucket_policy"), "policy");
+  const bucket = "aws-waf-logs-acme-security";
+  const sqs = (action: string, queue: string) =>
+    decide({
+      principal: readerRole,
+      action,
+      resource: queueArn(queue),
+      resourceAccount: ACCOUNT,
+      identityPolicies: [reader],
+    });
+  const s3 = (action: string, bucketName: string, key: string) =>
+    decide({
+      principal: readerRole,
+      action,
+      resource: `arn:aws:s3:::${bucketName}/${key}`,
+      resourceAccount: ACCOUNT,
+      identityPolicies: [reader],
+      resourcePolicy: bucketName === bucket ? bucketPolicy : undefined,
+    });
+  const queues = [
+    "acme-cloudtrail",
+    "acme-vpc",
+    "acme-alb",
+    "acme-elb",
+    "acme-waf",
+    "acme-dns",
+    "acme-config",
+    "acme-access-logs",
+    "acme-cdn",
+    "acme-app",
+  ];
+
+  it("receives, deletes, extends visibility and reads attributes on each of its queues", async () => {
+    for (const queue of queues) {
+      for (const action of READER_QUEUE_ACTIONS)
+        assert.equal(await sqs(action, queue), "Allowed", `${action} ${queue}`);
+    }
+  });
+
+  it("cannot send, purge, reconfigure or delete its queues, nor touch dead-letter or other queues", async () => {
+    for (const action of [
+      "sqs:SendMessage",
+      "sqs:PurgeQueue",
+      "sqs:SetQueueAttributes",
+      "sqs:DeleteQueue",
+      "sqs:AddPermission",
+    ]) {
+      assert.equal(await sqs(action, "acme-cloudtrail"), "ImplicitlyDenied", action);
+    }
+    assert.equal(await sqs("sqs:ReceiveMessage", "acme-cloudtrail-dlq"), "ImplicitlyDenied");
+    assert.equal(await sqs("sqs:ReceiveMessage", "payments-orders"), "ImplicitlyDenied");
+    const foreign = await decide({
+      principal: readerRole,
+      action: "sqs:ReceiveMessage",
+      resource: `arn:aws:sqs:${REGION}:${OTHER_ACCOUNT}:acme-cloudtrail`,
+      resourceAccount: OTHER_ACCOUNT,
+      identityPolicies: [reader],
+    });
+    assert.equal(foreign, "ImplicitlyDenied");
+  });
+
+  it("gets objects under each technology's prefix", async () => {
+    for (const key of [
+      `AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/2026/11/22/t.json.gz`,
+      `AWSLogs/${ACCOUNT}/CloudTrail-Insight/${REGION}/i.json.gz`,
+      `AWSLogs/${ACCOUNT}/vpcflowlogs/${REGION}/f.log.gz`,
+      `alb/AWSLogs/${ACCOUNT}/elasticloadbalancing/${REGION}/a.log.gz`,
+      "apps/payments/2026/11/22/p.json.gz",
+      "s3-access-logs/2026-11-22-10-00-00-ABC",
+    ]) {
+      assert.equal(await s3("s3:GetObject", bucket, key), "Allowed", key);
+    }
+  });
+
+  it("cannot get objects outside those prefixes, write, delete, list, or read other buckets", async () => {
+    assert.equal(
+      await s3("s3:GetObject", bucket, `AWSLogs/${ACCOUNT}/CloudTrail-Digest/${REGION}/d.json.gz`),
+      "ImplicitlyDenied",
+    );
+    assert.equal(await s3("s3:GetObject", bucket, "apps/hr/salaries.json.gz"), "ImplicitlyDenied");
+    for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl"]) {
+      assert.equal(await s3(action, bucket, `AWSLogs/${ACCOUNT}/vpcflowlogs/f.log.gz`), "ImplicitlyDenied", action);
+    }
+    const list = await decide({
+      principal: readerRole,
+      action: "s3:ListBucket",
+      resource: `arn:aws:s3:::${bucket}`,
+      resourceAccount: ACCOUNT,
+      identityPolicies: [reader],
+      resourcePolicy: bucketPolicy,
+    });
+    assert.equal(list, "ImplicitlyDenied");
+    assert.equal(
+      await s3("s3:GetObject", "acme-finance-exports", `AWSLogs/${ACCOUNT}/vpcflowlogs/f.log.gz`),
+      "ImplicitlyDenied",
+    );
+  });
+
+  it("gets objects of a partner bucket only under the configured prefix (fan-out)", async () => {
+    const fanOutReader = fanOut.document(fanOut.one("aws_iam_policy"), "policy");
+    const get = (key: string) =>
+      decide({
+        principal: readerRole,
+        action: "s3:GetObject",
+        resource: `arn:aws:s3:::partner-trail-logs/${key}`,
+        resourceAccount: OTHER_ACCOUNT,
+        identityPolicies: [fanOutReader],
+        // The partner's bucket policy must grant our role; modelled here as granting it everything it asks.
+        resourcePolicy: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: readerRole },
+              Action: "s3:GetObject",
+              Resource: "arn:aws:s3:::partner-trail-logs/*",
+            },
+          ],
+        },
+      });
+    assert.equal(await get(`AWSLogs/${OTHER_ACCOUNT}/CloudTrail/t.json.gz`), "Allowed");
+    assert.equal(await get("private/t.json.gz"), "ImplicitlyDenied");
+  });
+
+  it("decrypts with the pipeline key (KMS mode) and with an existing bucket's key, and nothing else", async () => {
+    const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${CREATED_KEY_ID}`;
+    // Keys outside the stack keep AWS's default key policy, which hands their use to IAM in the account.
+    const defaultKeyPolicy = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+      ],
+    };
+    const encryptedReader = encrypted.document(encrypted.one("aws_iam_policy"), "policy");
+    const keyPolicy = encrypted.document(encrypted.one("aws_kms_key"), "policy");
+    const kms = (action: string, resource: string, identity: unknown, resourcePolicy?: unknown) =>
+      decide({
+        principal: readerRole,
+        action,
+        resource,
+        resourceAccount: ACCOUNT,
+        identityPolicies: [identity],
+        resourcePolicy,
+      });
+    assert.equal(await kms("kms:Decrypt", keyArn, encryptedReader, keyPolicy), "Allowed");
+    for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"]) {
+      assert.equal(await kms(action, keyArn, encryptedReader, keyPolicy), "ImplicitlyDenied", action);
+    }
+    const otherKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/99999999-8888-7777-6666-555555555555`;
+    assert.equal(await kms("kms:Decrypt", otherKey, encryptedReader, defaultKeyPolicy), "ImplicitlyDenied");
+    assert.equal(
+      await kms("kms:Decrypt", keyArn, reader, keyPolicy),
+      "ImplicitlyDenied",
+      "SSE mode grants no KMS access",
+    );
+    const workerPolicy = existing.document(existing.one("aws_iam_policy"), "policy");
+    const worker = `arn:aws:iam::${ACCOUNT}:role/devo-collector-task`;
+    const decrypt = (resource: string) =>
+      decide({
+        principal: worker,
+        action: "kms:Decrypt",
+        resource,
+        resourceAccount: ACCOUNT,
+        identityPolicies: [workerPolicy],
+        resourcePolicy: defaultKeyPolicy,
+      });
+    assert.equal(await decrypt(EXISTING_BUCKET_KEY_ARN), "Allowed");
+    assert.equal(await decrypt(otherKey), "ImplicitlyDenied");
+  });
+});
