@@ -115,7 +115,7 @@ describe(`npm run synth / synth:hcl (6 runs in parallel: ${elapsed} ms)`, () => 
     }
   });
 
-  it("writes JSON whose every ${...} expression parses", () => {
+  it("writes JSON whose every interpolation expression parses", () => {
     for (const name of Object.keys(configs)) {
       const synth = jsonSynth(name);
       const strings: string[] = [];
