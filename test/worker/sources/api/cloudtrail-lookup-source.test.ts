@@ -41,7 +41,7 @@ function events(count: number, from: number, seconds: number): TrailEvent[] {
   }));
 }
 
-const ids = (delivered: { message: string }[]) => delivered.map((e) => JSON.parse(e.message).eventID as string);
+const ids = (delivered: readonly { message: string }[]) => delivered.map((e) => JSON.parse(e.message).eventID as string);
 
 describe("CloudTrailLookupSource", () => {
   let clock: FakeClock;
@@ -140,6 +140,32 @@ describe("CloudTrailLookupSource", () => {
     assert.equal(out.items[1].description, `${out.items[0].description} (attempt 2)`);
     assert.deepEqual(ids(out.events).sort(), data.map((e) => e.id).sort());
     assert.equal(state.writes.length, 2, "one cursor write per acknowledged page");
+  });
+
+  it("hands a page back when its cursor cannot be saved, and offers it again", async () => {
+    const data = events(30, T0 - 2_000_000, 10);
+    trail.on(LookupEventsCommand).callsFake(fakeLookupEvents(() => data, { pageSize: 10 }));
+    const memory = new MemoryStateStore();
+    let failures = 1;
+    const flaky: StateStore = {
+      describe: (key) => memory.describe(key),
+      read: (key, kind, schema) => memory.read(key, kind, schema),
+      async write(key, kind, cursor) {
+        if (failures-- > 0) throw new Error("ENOSPC: no space left on device");
+        await memory.write(key, kind, cursor);
+      },
+    };
+    const source = makeSource(flaky, clock);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    for await (const item of source.work(controller.signal, { untilIdle: true })) {
+      for await (const batch of item.events) seen.push(...ids(batch));
+      await item.ack().catch((error: Error) => item.nack(error));
+    }
+    // Page 1 was delivered twice (its first ack failed), then everything once: at-least-once, never lost.
+    assert.equal(seen.length, 40);
+    assert.deepEqual([...new Set(seen)].sort(), data.map((e) => e.id).sort());
+    assert.equal(memory.writes.length, 3);
   });
 
   it("restarts exactly where it stopped: no event skipped or repeated, whatever the page and second boundaries", async () => {
