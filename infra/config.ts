@@ -84,22 +84,25 @@ const rawConfigSchema = z.strictObject({
   account: ACCOUNT,
   region: REGION,
   tags: z.record(z.string().regex(/^[\w .:/=+@-]{1,128}$/), z.string().max(256)).default({}),
-  bucket: z.strictObject({
-    name: z.string(),
-    create: z.boolean().default(true),
-    /** Defaults to `create`: an existing bucket's policy is left alone unless asked (ours would replace it). */
-    manage_policy: z.boolean().optional(),
-    force_destroy: z.boolean().default(false),
-    /** The key an existing bucket encrypts with, so the reader may decrypt its objects. */
-    kms_key_arn: KMS_KEY_ARN.optional(),
-    lifecycle: z
-      .strictObject({
-        expire_days: DAYS.default(365),
-        noncurrent_expire_days: DAYS.default(30),
-        abort_incomplete_multipart_days: DAYS.default(7),
-      })
-      .prefault({}),
-  }),
+  /** Required when a technology or the trail writes into it; an EventBridge-only pipeline needs none. */
+  bucket: z
+    .strictObject({
+      name: z.string(),
+      create: z.boolean().default(true),
+      /** Defaults to `create`: an existing bucket's policy is left alone unless asked (ours would replace it). */
+      manage_policy: z.boolean().optional(),
+      force_destroy: z.boolean().default(false),
+      /** The key an existing bucket encrypts with, so the reader may decrypt its objects. */
+      kms_key_arn: KMS_KEY_ARN.optional(),
+      lifecycle: z
+        .strictObject({
+          expire_days: DAYS.default(365),
+          noncurrent_expire_days: DAYS.default(30),
+          abort_incomplete_multipart_days: DAYS.default(7),
+        })
+        .prefault({}),
+    })
+    .optional(),
   trail: z
     .strictObject({
       create: z.boolean().default(true),
@@ -314,6 +317,15 @@ export type AccessConfig =
     }
   | { mode: "self_hosted"; workerRoleName?: string };
 
+export interface BucketConfig {
+  name: string;
+  create: boolean;
+  managePolicy: boolean;
+  forceDestroy: boolean;
+  existingKmsKeyArn?: string;
+  lifecycle: { expireDays: number; noncurrentExpireDays: number; abortIncompleteMultipartDays: number };
+}
+
 /** The validated, defaulted configuration the stack is built from. */
 export interface PipelineConfig {
   stackName: string;
@@ -322,14 +334,7 @@ export interface PipelineConfig {
   region: string;
   partition: Partition;
   tags: Record<string, string>;
-  bucket: {
-    name: string;
-    create: boolean;
-    managePolicy: boolean;
-    forceDestroy: boolean;
-    existingKmsKeyArn?: string;
-    lifecycle: { expireDays: number; noncurrentExpireDays: number; abortIncompleteMultipartDays: number };
-  };
+  bucket?: BucketConfig;
   trail?: TrailConfig;
   technologies: S3Technology[];
   eventRules: EventRuleTechnology[];
@@ -500,18 +505,21 @@ function normalize(raw: RawPipelineConfig): PipelineConfig {
     region: raw.region,
     partition: partitionOf(raw.region),
     tags: raw.tags,
-    bucket: {
-      name: raw.bucket.name,
-      create: raw.bucket.create,
-      managePolicy: raw.bucket.manage_policy ?? raw.bucket.create,
-      forceDestroy: raw.bucket.force_destroy,
-      existingKmsKeyArn: raw.bucket.kms_key_arn,
-      lifecycle: {
-        expireDays: raw.bucket.lifecycle.expire_days,
-        noncurrentExpireDays: raw.bucket.lifecycle.noncurrent_expire_days,
-        abortIncompleteMultipartDays: raw.bucket.lifecycle.abort_incomplete_multipart_days,
-      },
-    },
+    bucket:
+      raw.bucket === undefined
+        ? undefined
+        : {
+            name: raw.bucket.name,
+            create: raw.bucket.create,
+            managePolicy: raw.bucket.manage_policy ?? raw.bucket.create,
+            forceDestroy: raw.bucket.force_destroy,
+            existingKmsKeyArn: raw.bucket.kms_key_arn,
+            lifecycle: {
+              expireDays: raw.bucket.lifecycle.expire_days,
+              noncurrentExpireDays: raw.bucket.lifecycle.noncurrent_expire_days,
+              abortIncompleteMultipartDays: raw.bucket.lifecycle.abort_incomplete_multipart_days,
+            },
+          },
     trail,
     technologies,
     eventRules,

@@ -15,7 +15,7 @@ import { buildKeyPolicy } from "../policies/key-policy.ts";
 import type { LogProducer, ProducerGrant } from "../policies/log-producer-statements.ts";
 import type { QueueSender } from "../policies/queue-policy.ts";
 import type { TopicPublisherBucket } from "../policies/topic-policy.ts";
-import type { PipelineConfig, S3Technology } from "./config.ts";
+import type { BucketConfig, PipelineConfig, S3Technology, TrailConfig } from "./config.ts";
 import { BucketNotifications, type NotificationRouteProps } from "./constructs/bucket-notifications.ts";
 import { CrossAccountRole } from "./constructs/cross-account-role.ts";
 import { EncryptionKey } from "./constructs/encryption-key.ts";
@@ -24,11 +24,13 @@ import { FanOutTopic } from "./constructs/fan-out-topic.ts";
 import { GeneratedExternalId } from "./constructs/generated-external-id.ts";
 import { LogBucket } from "./constructs/log-bucket.ts";
 import { LogBucketPolicy } from "./constructs/log-bucket-policy.ts";
-import { LogQueue, type QueueEncryption } from "./constructs/log-queue.ts";
+import { LogQueue, type LogQueueProps, type QueueEncryption } from "./constructs/log-queue.ts";
 import { LogTrail } from "./constructs/log-trail.ts";
 import { ReaderPolicy } from "./constructs/reader-policy.ts";
 import { addPipelineOutputs, type QueueHandOff } from "./pipeline-outputs.ts";
 import { S3_TECHNOLOGIES } from "./technologies.ts";
+
+type SharedQueueSettings = Omit<LogQueueProps, "name" | "senders">;
 
 /**
  * The customer-side pipeline built from a validated {@link PipelineConfig}: bucket, optional trail, one queue
@@ -38,126 +40,173 @@ import { S3_TECHNOLOGIES } from "./technologies.ts";
  * resource waits on another in a cycle.
  */
 export class PipelineStack extends TerraformStack {
+  private readonly config: PipelineConfig;
+  private readonly where: AccountRegion;
+  /** The trail the stack creates, if any. */
+  private readonly trail?: TrailConfig;
+  private readonly trailArn?: string;
+  private readonly ruleArns: string[];
+  /** Collector queues and object prefixes the reader policy grants, filled while queues are created. */
+  private readonly queueArns: string[] = [];
+  private readonly objectArns: string[] = [];
+  private readonly handOff: Record<string, QueueHandOff> = {};
+
   constructor(scope: Construct, config: PipelineConfig) {
     super(scope, config.stackName);
+    this.config = config;
+    this.where = { partition: config.partition, account: config.account, region: config.region };
+    this.trail = config.trail?.create ? config.trail : undefined;
+    this.trailArn = this.trail === undefined ? undefined : trailArn(this.where, this.trail.name);
+    this.ruleArns = config.eventRules.map((r) => eventRuleArn(this.where, r.ruleName));
+
     new AwsProvider(this, "aws", {
       region: config.region,
       allowedAccountIds: [config.account],
       ...(Object.keys(config.tags).length === 0 ? {} : { defaultTags: [{ tags: config.tags }] }),
     });
+    this.addBackend();
 
-    if (config.backend.type === "local") {
-      new LocalBackend(this, { path: config.backend.path });
-    } else {
-      const backend = new S3Backend(this, {
-        bucket: config.backend.bucket,
-        key: config.backend.key,
-        region: config.backend.region,
-        encrypt: true,
-        ...(config.backend.dynamodbTable === undefined ? {} : { dynamodbTable: config.backend.dynamodbTable }),
-      });
-      if (config.backend.useLockfile) backend.addOverride("use_lockfile", true);
+    const bucket = config.bucket;
+    if (bucket === undefined && (config.technologies.length > 0 || this.trail !== undefined)) {
+      throw new Error("technologies and the trail need bucket in the configuration");
     }
-
-    const where: AccountRegion = { partition: config.partition, account: config.account, region: config.region };
-    const prefix = config.namePrefix;
-    const ourBucket = { bucketArn: bucketArn(where.partition, config.bucket.name), bucketAccount: config.account };
-    const trail = config.trail?.create ? config.trail : undefined;
-    const ourTrailArn = trail === undefined ? undefined : trailArn(where, trail.name);
-    const fanOut = config.sns.enabled;
-    const topicNameOf = (t: S3Technology) => `${prefix}-${t.name.replaceAll("_", "-")}-fanout`;
-    const externalBucketsOf = (t: S3Technology): TopicPublisherBucket[] =>
-      config.sns.externalBuckets
-        .filter((b) => b.technology === t.name)
-        .map((b) => ({ bucketArn: bucketArn(where.partition, b.bucket), bucketAccount: b.account }));
-    const ruleArns = config.eventRules.map((r) => eventRuleArn(where, r.ruleName));
-
-    // Encryption: the pipeline's key (given, or created with a policy admitting every service that uses it).
-    const kms = config.encryption.mode === "kms" ? config.encryption : undefined;
-    const bucketUsesKey = config.bucket.create && kms?.bucketEncryption === "kms";
-    const producerGrants: ProducerGrant[] = config.technologies.flatMap((t) => {
-      const producer = S3_TECHNOLOGIES[t.type].producer;
-      return producer === undefined ? [] : [{ producer, keyPrefixes: t.filters.map((f) => f.prefix) }];
-    });
-    let keyArn: string | undefined;
-    if (kms !== undefined) {
-      if (kms.existingKeyArn !== undefined) {
-        keyArn = kms.existingKeyArn;
-      } else {
-        const notifyingBuckets = fanOut
-          ? [ourBucket, ...config.technologies.flatMap(externalBucketsOf)]
-          : config.technologies.length > 0
-            ? [ourBucket]
-            : [];
-        const key = new EncryptionKey(this, "encryption-key", {
-          aliasName: prefix,
-          description: `Log pipeline ${prefix}: queues, topics, bucket objects and trail`,
-          deletionWindowDays: kms.deletionWindowDays,
-          policy: buildKeyPolicy({
-            where,
-            // CloudTrail needs the key both when it encrypts files itself and when the bucket's default does.
-            trailArns: ourTrailArn !== undefined && (trail?.kms || bucketUsesKey) ? [ourTrailArn] : [],
-            notifyingBuckets,
-            topicArns: fanOut ? config.technologies.map((t) => topicArn(where, topicNameOf(t))) : [],
-            eventRuleArns: ruleArns,
-            producers: new Set<LogProducer>(
-              // Producers encrypt with the key only when it is the bucket's default, except GuardDuty, which
-              // always encrypts its exports with a key it is given.
-              producerGrants.map((g) => g.producer).filter((p) => bucketUsesKey || p === "guardduty"),
-            ),
-          }),
-        });
-        keyArn = key.keyArn;
-      }
-    }
-    const queueEncryption: QueueEncryption = keyArn === undefined ? { kind: "sse-sqs" } : { kind: "kms", keyArn };
-
-    // Bucket and its policy.
-    const bucketPolicyDocument = buildLogBucketPolicy({
-      where,
-      bucket: config.bucket.name,
-      cloudTrail:
-        ourTrailArn === undefined || trail === undefined
-          ? undefined
-          : { trailArn: ourTrailArn, keyPrefix: trail.keyPrefix },
-      producers: producerGrants,
-    });
-    let bucketPolicy: ITerraformDependable | undefined;
-    if (config.bucket.create) {
-      const bucket = new LogBucket(this, "log-bucket", {
-        name: config.bucket.name,
-        forceDestroy: config.bucket.forceDestroy,
-        encryption: bucketUsesKey && keyArn !== undefined ? { kind: "kms", keyArn } : { kind: "sse-s3" },
-        lifecycle: config.bucket.lifecycle,
-        policy: bucketPolicyDocument,
-      });
-      bucketPolicy = bucket.policy.resource;
-    } else if (config.bucket.managePolicy) {
-      bucketPolicy = new LogBucketPolicy(this, "log-bucket-policy", {
-        bucketName: config.bucket.name,
-        document: bucketPolicyDocument,
-      }).resource;
-    }
-
-    // Queues, fan-out topics and the routes of the bucket's one notification configuration.
-    const handOff: Record<string, QueueHandOff> = {};
-    const routes: NotificationRouteProps[] = [];
-    const destinationPolicies: ITerraformDependable[] = [];
-    const queueSettings = {
-      where,
+    const keyArn = this.addEncryptionKey();
+    const queueSettings: SharedQueueSettings = {
+      where: this.where,
       visibilityTimeoutSeconds: config.queues.visibilityTimeoutSeconds,
       messageRetentionSeconds: config.queues.messageRetentionSeconds,
       deadLetterRetentionSeconds: config.queues.deadLetterRetentionSeconds,
       maxReceiveCount: config.queues.maxReceiveCount,
-      encryption: queueEncryption,
+      encryption: keyArn === undefined ? { kind: "sse-sqs" } : ({ kind: "kms", keyArn } satisfies QueueEncryption),
     };
-    const objectArns: string[] = [];
-    const queueArns: string[] = [];
+    if (bucket !== undefined) {
+      const bucketPolicy = this.addBucket(bucket, keyArn);
+      this.addTechnologyQueues(bucket, queueSettings, keyArn, bucketPolicy);
+      if (this.trail !== undefined) this.addTrail(bucket, this.trail, keyArn, bucketPolicy);
+    }
+    this.addEventRuleQueues(queueSettings);
+    this.addAccessAndOutputs(keyArn);
+  }
 
-    for (const technology of config.technologies) {
-      const topicName = topicNameOf(technology);
-      const sender: QueueSender = fanOut
-        ? { kind: "sns-topic", topicArn: topicArn(where, topicName) }
+  private addBackend(): void {
+    const backend = this.config.backend;
+    if (backend.type === "local") {
+      new LocalBackend(this, { path: backend.path });
+      return;
+    }
+    const s3 = new S3Backend(this, {
+      bucket: backend.bucket,
+      key: backend.key,
+      region: backend.region,
+      encrypt: true,
+      ...(backend.dynamodbTable === undefined ? {} : { dynamodbTable: backend.dynamodbTable }),
+    });
+    if (backend.useLockfile) s3.addOverride("use_lockfile", true);
+  }
+
+  private get ourBucket(): TopicPublisherBucket | undefined {
+    const bucket = this.config.bucket;
+    return bucket === undefined
+      ? undefined
+      : { bucketArn: bucketArn(this.where.partition, bucket.name), bucketAccount: this.config.account };
+  }
+
+  private topicName(technology: S3Technology): string {
+    return `${this.config.namePrefix}-${technology.name.replaceAll("_", "-")}-fanout`;
+  }
+
+  private externalBuckets(technology: S3Technology): TopicPublisherBucket[] {
+    return this.config.sns.externalBuckets
+      .filter((b) => b.technology === technology.name)
+      .map((b) => ({ bucketArn: bucketArn(this.where.partition, b.bucket), bucketAccount: b.account }));
+  }
+
+  private get producerGrants(): ProducerGrant[] {
+    return this.config.technologies.flatMap((t) => {
+      const producer = S3_TECHNOLOGIES[t.type].producer;
+      return producer === undefined ? [] : [{ producer, keyPrefixes: t.filters.map((f) => f.prefix) }];
+    });
+  }
+
+  /** Whether the bucket's default encryption is the pipeline key (only for a bucket the stack creates). */
+  private get bucketUsesKey(): boolean {
+    const { bucket, encryption } = this.config;
+    return bucket?.create === true && encryption.mode === "kms" && encryption.bucketEncryption === "kms";
+  }
+
+  /** The pipeline's key: given, or created with a policy admitting every service that uses it. */
+  private addEncryptionKey(): string | undefined {
+    const { encryption, technologies, sns, namePrefix } = this.config;
+    if (encryption.mode !== "kms") return undefined;
+    if (encryption.existingKeyArn !== undefined) return encryption.existingKeyArn;
+    const ourBucket = this.ourBucket;
+    const notifyingBuckets =
+      ourBucket === undefined || technologies.length === 0
+        ? []
+        : [ourBucket, ...(sns.enabled ? technologies.flatMap((t) => this.externalBuckets(t)) : [])];
+    const key = new EncryptionKey(this, "encryption-key", {
+      aliasName: namePrefix,
+      description: `Log pipeline ${namePrefix}: queues, topics, bucket objects and trail`,
+      deletionWindowDays: encryption.deletionWindowDays,
+      policy: buildKeyPolicy({
+        where: this.where,
+        // CloudTrail needs the key both when it encrypts files itself and when the bucket's default does.
+        trailArns: this.trailArn !== undefined && (this.trail?.kms || this.bucketUsesKey) ? [this.trailArn] : [],
+        notifyingBuckets,
+        topicArns: sns.enabled ? technologies.map((t) => topicArn(this.where, this.topicName(t))) : [],
+        eventRuleArns: this.ruleArns,
+        producers: new Set<LogProducer>(
+          // Producers encrypt with the key only when it is the bucket's default, except GuardDuty, which
+          // always encrypts its exports with a key it is given.
+          this.producerGrants.map((g) => g.producer).filter((p) => this.bucketUsesKey || p === "guardduty"),
+        ),
+      }),
+    });
+    return key.keyArn;
+  }
+
+  /** The bucket (when the stack creates it) and its policy (when the stack manages it). */
+  private addBucket(bucket: BucketConfig, keyArn: string | undefined): ITerraformDependable | undefined {
+    const document = buildLogBucketPolicy({
+      where: this.where,
+      bucket: bucket.name,
+      cloudTrail:
+        this.trail === undefined || this.trailArn === undefined
+          ? undefined
+          : { trailArn: this.trailArn, keyPrefix: this.trail.keyPrefix },
+      producers: this.producerGrants,
+    });
+    if (bucket.create) {
+      return new LogBucket(this, "log-bucket", {
+        name: bucket.name,
+        forceDestroy: bucket.forceDestroy,
+        encryption: this.bucketUsesKey && keyArn !== undefined ? { kind: "kms", keyArn } : { kind: "sse-s3" },
+        lifecycle: bucket.lifecycle,
+        policy: document,
+      }).policy.resource;
+    }
+    if (bucket.managePolicy) {
+      return new LogBucketPolicy(this, "log-bucket-policy", { bucketName: bucket.name, document }).resource;
+    }
+    return undefined;
+  }
+
+  /** A queue per technology, its fan-out topic when SNS is on, and the bucket's one notification resource. */
+  private addTechnologyQueues(
+    bucket: BucketConfig,
+    queueSettings: SharedQueueSettings,
+    keyArn: string | undefined,
+    bucketPolicy: ITerraformDependable | undefined,
+  ): void {
+    const { technologies, sns } = this.config;
+    const ourBucket = this.ourBucket;
+    if (ourBucket === undefined || technologies.length === 0) return;
+    const routes: NotificationRouteProps[] = [];
+    const destinationPolicies: ITerraformDependable[] = [];
+    for (const technology of technologies) {
+      const topicName = this.topicName(technology);
+      const sender: QueueSender = sns.enabled
+        ? { kind: "sns-topic", topicArn: topicArn(this.where, topicName) }
         : { kind: "s3-bucket", ...ourBucket };
       const queue = new LogQueue(this, `queue-${technology.name}`, {
         ...queueSettings,
@@ -165,17 +214,16 @@ export class PipelineStack extends TerraformStack {
         senders: [sender],
       });
       destinationPolicies.push(queue.policy);
-      queueArns.push(queue.queueArn);
       let destination: NotificationRouteProps["destination"] = { kind: "queue", arn: queue.queue.arn };
-      if (fanOut) {
+      if (sns.enabled) {
         const topic = new FanOutTopic(this, `fan-out-${technology.name}`, {
-          where,
+          where: this.where,
           name: topicName,
           kmsKeyArn: keyArn,
-          publishers: [ourBucket, ...externalBucketsOf(technology)],
+          publishers: [ourBucket, ...this.externalBuckets(technology)],
           subscribers: [
-            { protocol: "sqs", endpoint: queue.queue.arn, rawMessageDelivery: config.sns.rawMessageDelivery },
-            ...config.sns.subscribers.filter((s) => s.technology === technology.name),
+            { protocol: "sqs", endpoint: queue.queue.arn, rawMessageDelivery: sns.rawMessageDelivery },
+            ...sns.subscribers.filter((s) => s.technology === technology.name),
           ],
         });
         destinationPolicies.push(topic.policy);
@@ -189,76 +237,79 @@ export class PipelineStack extends TerraformStack {
           prefix: filter.prefix,
           suffix: filter.suffix,
         });
-        objectArns.push(objectsArn(where.partition, config.bucket.name, filter.prefix));
+        this.objectArns.push(objectsArn(this.where.partition, bucket.name, filter.prefix));
       });
-      for (const external of config.sns.externalBuckets.filter((b) => b.technology === technology.name)) {
-        objectArns.push(objectsArn(where.partition, external.bucket, external.prefix));
+      for (const external of sns.externalBuckets.filter((b) => b.technology === technology.name)) {
+        this.objectArns.push(objectsArn(this.where.partition, external.bucket, external.prefix));
       }
-      handOff[technology.name] = {
-        type: technology.type,
-        service: technology.service,
-        queueUrl: queue.queue.url,
-        queueArn: queue.queue.arn,
-        deadLetterQueueUrl: queue.deadLetterQueue.url,
-      };
+      this.recordQueue(technology.name, technology.type, technology.service, queue);
     }
+    new BucketNotifications(this, "bucket-notifications", {
+      bucketName: bucket.name,
+      routes,
+      dependsOn: [...destinationPolicies, ...(bucketPolicy === undefined ? [] : [bucketPolicy])],
+    });
+  }
 
-    config.eventRules.forEach((eventRule, index) => {
+  private addEventRuleQueues(queueSettings: SharedQueueSettings): void {
+    this.config.eventRules.forEach((eventRule, index) => {
       const queue = new LogQueue(this, `queue-${eventRule.name}`, {
         ...queueSettings,
         name: eventRule.queueName,
-        senders: [{ kind: "eventbridge-rule", ruleArn: ruleArns[index] }],
+        senders: [{ kind: "eventbridge-rule", ruleArn: this.ruleArns[index] }],
       });
-      queueArns.push(queue.queueArn);
       new EventRuleToQueue(this, `event-rule-${eventRule.name}`, {
-        where,
+        where: this.where,
         ruleName: eventRule.ruleName,
         description: `Sends ${eventRule.name.replace("_", " ")} to the collector queue ${eventRule.queueName}`,
         eventPattern: eventRule.eventPattern,
         queueArn: queue.queue.arn,
       });
-      handOff[eventRule.name] = {
-        type: eventRule.name,
-        service: eventRule.service,
-        queueUrl: queue.queue.url,
-        queueArn: queue.queue.arn,
-        deadLetterQueueUrl: queue.deadLetterQueue.url,
-      };
+      this.recordQueue(eventRule.name, eventRule.name, eventRule.service, queue);
     });
+  }
 
-    if (routes.length > 0) {
-      new BucketNotifications(this, "bucket-notifications", {
-        bucketName: config.bucket.name,
-        routes,
-        dependsOn: [...destinationPolicies, ...(bucketPolicy === undefined ? [] : [bucketPolicy])],
-      });
-    }
+  private recordQueue(name: string, type: string, service: string, queue: LogQueue): void {
+    this.queueArns.push(queue.queueArn);
+    this.handOff[name] = {
+      type,
+      service,
+      queueUrl: queue.queue.url,
+      queueArn: queue.queue.arn,
+      deadLetterQueueUrl: queue.deadLetterQueue.url,
+    };
+  }
 
-    if (trail !== undefined) {
-      if (bucketPolicy === undefined) throw new Error("a trail needs the bucket policy that admits CloudTrail");
-      new LogTrail(this, "trail", {
-        name: trail.name,
-        bucketName: config.bucket.name,
-        keyPrefix: trail.keyPrefix,
-        managementEvents: trail.managementEvents,
-        excludeManagementEventSources: trail.excludeManagementEventSources,
-        dataEvents: trail.dataEvents,
-        insights: trail.insights,
-        kmsKeyArn: trail.kms ? keyArn : undefined,
-        excludedObjectArnPrefixes: [`${ourBucket.bucketArn}/`],
-        dependsOn: [bucketPolicy],
-      });
-    }
+  private addTrail(
+    bucket: BucketConfig,
+    trail: TrailConfig,
+    keyArn: string | undefined,
+    bucketPolicy: ITerraformDependable | undefined,
+  ): void {
+    if (bucketPolicy === undefined) throw new Error("a trail needs the bucket policy that admits CloudTrail");
+    new LogTrail(this, "trail", {
+      name: trail.name,
+      bucketName: bucket.name,
+      keyPrefix: trail.keyPrefix,
+      managementEvents: trail.managementEvents,
+      excludeManagementEventSources: trail.excludeManagementEventSources,
+      dataEvents: trail.dataEvents,
+      insights: trail.insights,
+      kmsKeyArn: trail.kms ? keyArn : undefined,
+      excludedObjectArnPrefixes: [`${bucketArn(this.where.partition, bucket.name)}/`],
+      dependsOn: [bucketPolicy],
+    });
+  }
 
-    // Who reads: the reader policy, held by Devo's cross-account role or by our worker's own role.
-    const kmsKeyArns = [keyArn, config.bucket.create ? undefined : config.bucket.existingKmsKeyArn].filter(
-      (arn): arn is string => arn !== undefined,
-    );
+  /** Who reads: the reader policy, held by Devo's cross-account role or by our worker's own role; then outputs. */
+  private addAccessAndOutputs(keyArn: string | undefined): void {
+    const { config } = this;
+    const bucketKey = config.bucket?.create === false ? config.bucket.existingKmsKeyArn : undefined;
     const reader = new ReaderPolicy(this, "reader-policy", {
       name: config.readerPolicyName,
-      queueArns,
-      objectArns,
-      kmsKeyArns,
+      queueArns: this.queueArns,
+      objectArns: this.objectArns,
+      kmsKeyArns: [keyArn, bucketKey].filter((arn): arn is string => arn !== undefined),
     });
     let collectorRoleArn = "";
     let externalId = "";
@@ -266,27 +317,25 @@ export class PipelineStack extends TerraformStack {
       const generated =
         config.access.externalId === undefined ? new GeneratedExternalId(this, "external-id") : undefined;
       externalId = config.access.externalId ?? generated?.value ?? "";
-      const role = new CrossAccountRole(this, "collector-role", {
+      collectorRoleArn = new CrossAccountRole(this, "collector-role", {
         roleName: config.access.roleName,
         trustedRoleArn: config.access.trustedRoleArn,
         externalId,
         externalIdKnownAtDeploy: generated !== undefined,
         readerPolicy: reader,
         maxSessionDurationSeconds: config.access.maxSessionDurationSeconds,
-      });
-      collectorRoleArn = role.roleArn;
+      }).roleArn;
     } else if (config.access.workerRoleName !== undefined) {
       reader.attachToRole("attach-to-worker-role", config.access.workerRoleName);
-      collectorRoleArn = roleArn(where.partition, config.account, config.access.workerRoleName);
+      collectorRoleArn = roleArn(this.where.partition, config.account, config.access.workerRoleName);
     }
-
     addPipelineOutputs(this, {
-      technologies: handOff,
+      technologies: this.handOff,
       accessMode: config.access.mode,
       roleArn: collectorRoleArn,
       externalId,
       readerPolicyArn: reader.policyArn,
-      bucket: config.bucket.name,
+      bucket: config.bucket?.name ?? "",
       region: config.region,
       accountId: config.account,
       kmsKeyArn: keyArn ?? "",

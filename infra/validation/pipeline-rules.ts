@@ -9,8 +9,13 @@ export const WAF_BUCKET_PREFIX = "aws-waf-logs-";
 
 type Rule = (config: PipelineConfig, raw: RawPipelineConfig) => ConfigIssue[];
 
+const bucketPresence: Rule = (config) =>
+  config.bucket === undefined && (config.technologies.length > 0 || config.trail?.create)
+    ? [{ path: "bucket", message: "required: the technologies (and the trail) write their files into it" }]
+    : [];
+
 const bucketNames: Rule = (config) => [
-  ...bucketNameProblems(config.bucket.name).map((message) => ({
+  ...(config.bucket === undefined ? [] : bucketNameProblems(config.bucket.name)).map((message) => ({
     path: "bucket.name",
     message: `bucket name ${message}`,
   })),
@@ -25,7 +30,7 @@ const bucketNames: Rule = (config) => [
 const wafBuckets: Rule = (config) => {
   const wafTechnologies = new Set(config.technologies.filter((t) => t.type === "waf").map((t) => t.name));
   const issues: ConfigIssue[] = [];
-  if (wafTechnologies.size > 0 && !config.bucket.name.startsWith(WAF_BUCKET_PREFIX)) {
+  if (wafTechnologies.size > 0 && config.bucket !== undefined && !config.bucket.name.startsWith(WAF_BUCKET_PREFIX)) {
     issues.push({
       path: "bucket.name",
       message:
@@ -121,9 +126,11 @@ const encryption: Rule = (config, raw) => {
       message: "encrypting the trail with KMS needs encryption.mode: kms (the pipeline's key)",
     });
   }
+  const bucket = config.bucket;
   const bucketUsesKms =
-    (config.bucket.create && config.encryption.mode === "kms" && config.encryption.bucketEncryption === "kms") ||
-    (!config.bucket.create && config.bucket.existingKmsKeyArn !== undefined);
+    bucket !== undefined &&
+    ((bucket.create && config.encryption.mode === "kms" && config.encryption.bucketEncryption === "kms") ||
+      (!bucket.create && bucket.existingKmsKeyArn !== undefined));
   for (const t of config.technologies) {
     const profile = S3_TECHNOLOGIES[t.type];
     if (profile.requiresSseS3 && bucketUsesKms) {
@@ -131,7 +138,7 @@ const encryption: Rule = (config, raw) => {
         path: t.origin,
         message:
           `${t.type} logs can be written only to a bucket with SSE-S3 default encryption, and the bucket uses KMS` +
-          (config.bucket.create ? "; set encryption.bucket: sse-s3 (queues keep the KMS key)" : ""),
+          (bucket?.create ? "; set encryption.bucket: sse-s3 (queues keep the KMS key)" : ""),
       });
     }
     if (profile.requiresKmsKey && !kms) {
@@ -141,7 +148,7 @@ const encryption: Rule = (config, raw) => {
       });
     }
   }
-  if (config.bucket.create && config.bucket.existingKmsKeyArn !== undefined) {
+  if (bucket?.create && bucket.existingKmsKeyArn !== undefined) {
     issues.push({
       path: "bucket.kms_key_arn",
       message: "describes an existing bucket's key; a created bucket is encrypted as encryption says",
@@ -154,7 +161,7 @@ const trail: Rule = (config) => {
   const t = config.trail;
   if (t === undefined || !t.create) return [];
   const issues: ConfigIssue[] = [];
-  if (!config.bucket.managePolicy) {
+  if (config.bucket !== undefined && !config.bucket.managePolicy) {
     issues.push({
       path: "trail.create",
       message:
@@ -174,7 +181,7 @@ const trail: Rule = (config) => {
       message: "the trail would record nothing: enable management_events or add data_events",
     });
   }
-  const ownObjects = `arn:${config.partition}:s3:::${config.bucket.name}/`;
+  const ownObjects = `arn:${config.partition}:s3:::${config.bucket?.name}/`;
   t.dataEvents.forEach((d, i) => {
     d.arnPrefixes?.forEach((arn, j) => {
       if (d.resourceType === "AWS::S3::Object" && (arn.startsWith(ownObjects) || ownObjects.startsWith(arn))) {
@@ -217,6 +224,7 @@ const accessRules: Rule = (config) => {
 };
 
 const RULES: readonly Rule[] = [
+  bucketPresence,
   bucketNames,
   wafBuckets,
   notificationOverlaps,

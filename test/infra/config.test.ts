@@ -238,6 +238,18 @@ describe("pipeline configuration: errors name the path and the reason", () => {
     assertIssue(issues, "sns.subscribers[0].technology", /"nope" is not one of the technologies \(cloudtrail\)/);
   });
 
+  it("asks for a bucket when technologies or the trail write into one", () => {
+    const { bucket: _bucket, ...withoutBucket } = minimal();
+    assertIssue(issuesOf(withoutBucket), "bucket", /required: the technologies/);
+    assertIssue(
+      issuesOf({ ...withoutBucket, technologies: {}, trail: {}, eventbridge: { security_hub: {} } }),
+      "bucket",
+      /required/,
+    );
+    const eventsOnly = parsePipelineConfig({ ...withoutBucket, technologies: {}, eventbridge: { security_hub: {} } });
+    assert.equal(eventsOnly.bucket, undefined);
+  });
+
   it("asks for the prefix of a custom technology and for at least one source", () => {
     assertIssue(
       issuesOf({ ...minimal(), technologies: { app: { type: "custom" } } }),

@@ -45,8 +45,11 @@ describe("EventBridge rules (DESIGN 6a)", () => {
     }
   });
 
-  it("has no bucket notification when no technology reads the bucket, and no object access for the reader", () => {
-    assert.equal(synth.ofType("aws_s3_bucket_notification").length, 0);
+  it("needs no bucket: none is created, nothing notifies, the reader gets no object access", () => {
+    for (const type of ["aws_s3_bucket", "aws_s3_bucket_policy", "aws_s3_bucket_notification"]) {
+      assert.equal(synth.ofType(type).length, 0, type);
+    }
+    assert.equal(synth.output("bucket"), "");
     const reader = synth.document(synth.one("aws_iam_policy"), "policy");
     assert.deepEqual(
       reader.Statement.map((s: { Sid: string }) => s.Sid),

@@ -112,13 +112,12 @@ export function existingBucketScenario(): ScenarioConfig {
   };
 }
 
-/** EventBridge only: service events and Security Hub findings, generated ExternalId, S3 remote state. */
+/** EventBridge only (so no bucket): service events and Security Hub findings, generated ExternalId, S3 state. */
 export function eventBridgeScenario(): ScenarioConfig {
   return {
     account: ACCOUNT,
     region: REGION,
     name_prefix: "acme",
-    bucket: { name: "acme-events-logs" },
     eventbridge: {
       service_events: {
         sources: ["aws.guardduty", "aws.health"],
