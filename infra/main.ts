@@ -1,6 +1,9 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { App } from "cdktf";
 import { loadPipelineConfig, PipelineConfigError } from "./config.ts";
+import { unquoteReferenceLists } from "./hcl-references.ts";
 import { PipelineStack } from "./pipeline-stack.ts";
 
 /**
@@ -30,9 +33,9 @@ function main(): number {
   const stack = new PipelineStack(app, config);
   app.synth();
   const file = app.hclOutput ? "cdk.tf" : "cdk.tf.json";
-  process.stdout.write(
-    `synthesized stack ${stack.node.id} from ${configPath} into ${app.outdir}/stacks/${stack.node.id}/${file}\n`,
-  );
+  const written = join(app.outdir, "stacks", stack.node.id, file);
+  if (app.hclOutput) writeFileSync(written, unquoteReferenceLists(readFileSync(written, "utf8")));
+  process.stdout.write(`synthesized stack ${stack.node.id} from ${configPath} into ${written}\n`);
   return 0;
 }
 

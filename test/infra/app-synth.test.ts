@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { stringify } from "yaml";
 import {
   evaluate,
+  type HclAttribute,
   type HclBlock,
   type HclExpression,
   HclSyntaxError,
@@ -171,6 +172,26 @@ describe(`npm run synth / synth:hcl (6 runs in parallel: ${elapsed} ms)`, () => 
         }
       }
       assert.ok(compared >= 4);
+    }
+  });
+
+  it("writes depends_on and ignore_changes as bare references, the form Terraform does not warn about", () => {
+    for (const name of Object.keys(configs)) {
+      let lists = 0;
+      const visit = (items: (HclAttribute | HclBlock)[]): void => {
+        for (const item of items) {
+          if (item.kind === "block") visit(item.body);
+          else if (item.name === "depends_on" || item.name === "ignore_changes") {
+            assert.equal(item.value.kind, "tuple");
+            for (const entry of item.value.kind === "tuple" ? item.value.items : []) {
+              assert.equal(entry.kind, "traversal", `${name} line ${item.line}: ${JSON.stringify(entry)}`);
+            }
+            lists++;
+          }
+        }
+      };
+      visit(parseHclFile(hclText(name)));
+      assert.ok(lists >= 1, `${name}: ${lists} reference lists`);
     }
   });
 
