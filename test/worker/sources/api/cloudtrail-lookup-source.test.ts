@@ -41,7 +41,8 @@ function events(count: number, from: number, seconds: number): TrailEvent[] {
   }));
 }
 
-const ids = (delivered: readonly { message: string }[]) => delivered.map((e) => JSON.parse(e.message).eventID as string);
+const ids = (delivered: readonly { message: string }[]) =>
+  delivered.map((e) => JSON.parse(e.message).eventID as string);
 
 describe("CloudTrailLookupSource", () => {
   let clock: FakeClock;
