@@ -80,6 +80,11 @@ export class NetworkOutput implements OutputWithStats {
     }
   }
 
+  /** Characters of formatted lines held now (queued or awaiting acknowledgement); at most `buffer_bytes`. */
+  get buffered(): number {
+    return this.#budget.used;
+  }
+
   async send(batch: readonly DevoEvent[]): Promise<void> {
     if (this.#closed) throw new Error(`output ${this.id}: send after close`);
     if (batch.length === 0) return;

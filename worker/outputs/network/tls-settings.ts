@@ -1,4 +1,5 @@
 import type { Buffer } from "node:buffer";
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { isAbsolute, resolve } from "node:path";
@@ -52,6 +53,8 @@ export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, w
     throw new Error(`${where}.config.cert: ${files.cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }
 
+  if (cert !== undefined && key !== undefined) checkKeyPair(cert, key, config.key_passphrase, files, where);
+
   let secureContext: tls.SecureContext;
   try {
     secureContext = tls.createSecureContext({
@@ -80,6 +83,45 @@ export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, w
     files,
     clientCertificate: cert !== undefined,
   };
+}
+
+/**
+ * Checks that the key opens and belongs to the certificate. OpenSSL checks this too when it builds the context under
+ * Node, but Deno's context does not, and a mismatch would otherwise surface only as a refused handshake.
+ */
+function checkKeyPair(
+  cert: Buffer,
+  key: Buffer,
+  passphrase: string | undefined,
+  files: TlsSettings["files"],
+  where: string,
+): void {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key, format: "pem", ...(passphrase !== undefined ? { passphrase } : {}) });
+  } catch (error) {
+    const reason = openSslReason(error as Error);
+    const text = /passphrase|decrypt|password/i.test(reason)
+      ? `cannot decrypt key ${files.key}: wrong or missing key_passphrase`
+      : `cannot read key ${files.key} as a PEM private key: ${reason}`;
+    throw new Error(`${where}.config.key: ${text}`, { cause: error });
+  }
+  let certificateKey: KeyObject;
+  try {
+    certificateKey = new X509Certificate(cert).publicKey;
+  } catch (error) {
+    throw new Error(
+      `${where}.config.cert: cannot read ${files.cert} as a PEM certificate: ${openSslReason(error as Error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const ours = createPublicKey(privateKey).export({ format: "der", type: "spki" });
+  const theirs = certificateKey.export({ format: "der", type: "spki" });
+  if (!ours.equals(theirs)) {
+    throw new Error(`${where}.config: key ${files.key} does not belong to certificate ${files.cert}`);
+  }
 }
 
 function describeContextError(error: Error, files: TlsSettings["files"]): string {
