@@ -61,6 +61,13 @@ const EVENT_TYPE = z
   .string()
   .regex(/^s3:[A-Za-z]+:(\*|[A-Za-z]+)$/, "must be an S3 event type such as s3:ObjectCreated:*");
 const DAYS = z.number().int().min(1).max(36500);
+/**
+ * Free text copied into the synthesized configuration. cdktf's HCL renderer does not escape backslashes, so a
+ * value holding one would make `cdk.tf` unparsable; quotes and control characters are refused with them.
+ */
+const PLAIN_TEXT = z
+  .string()
+  .regex(/^[^"\\\u0000-\u001f\u007f]*$/, "must not contain quotes, backslashes or control characters");
 
 const technologySchema = z.strictObject({
   type: z.enum(S3_TECHNOLOGY_TYPES),
@@ -83,7 +90,7 @@ const rawConfigSchema = z.strictObject({
   name_prefix: NAME_PREFIX.default("devo-logs"),
   account: ACCOUNT,
   region: REGION,
-  tags: z.record(z.string().regex(/^[\w .:/=+@-]{1,128}$/), z.string().max(256)).default({}),
+  tags: z.record(z.string().regex(/^[\w .:/=+@-]{1,128}$/), PLAIN_TEXT.max(256)).default({}),
   /** Required when a technology or the trail writes into it; an EventBridge-only pipeline needs none. */
   bucket: z
     .strictObject({
@@ -140,7 +147,7 @@ const rawConfigSchema = z.strictObject({
           z.strictObject({
             technology: TECHNOLOGY_NAME,
             protocol: z.enum(["sqs", "lambda", "https"]),
-            endpoint: z.string().min(1).max(2048),
+            endpoint: PLAIN_TEXT.min(1).max(2048),
             raw_message_delivery: z.boolean().optional(),
           }),
         )
@@ -207,19 +214,12 @@ const rawConfigSchema = z.strictObject({
     .discriminatedUnion("type", [
       z.strictObject({
         type: z.literal("local"),
-        path: z
-          .string()
-          .min(1)
-          .regex(/^[^"\\]+$/)
-          .optional(),
+        path: PLAIN_TEXT.min(1).optional(),
       }),
       z.strictObject({
         type: z.literal("s3"),
-        bucket: z.string().min(3),
-        key: z
-          .string()
-          .min(1)
-          .regex(/^[^"\\]+$/),
+        bucket: PLAIN_TEXT.min(3),
+        key: PLAIN_TEXT.min(1),
         region: REGION.optional(),
         dynamodb_table: z
           .string()

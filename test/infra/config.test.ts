@@ -273,6 +273,16 @@ describe("pipeline configuration: errors name the path and the reason", () => {
     assertIssue(issues, "technologies.security_hub", /taken by the eventbridge\.security_hub queue/);
   });
 
+  it("refuses free text that would break the HCL output", () => {
+    const issues = issuesOf({
+      ...minimal(),
+      tags: { owner: "C:\\team" },
+      backend: { type: "s3", bucket: "state", key: 'a"b' },
+    });
+    assertIssue(issues, "tags.owner", /backslashes/);
+    assertIssue(issues, "backend.key", /quotes/);
+  });
+
   it("reports every problem at once", () => {
     const issues = issuesOf({
       ...minimal(),
