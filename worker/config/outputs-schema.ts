@@ -79,12 +79,12 @@ const networkFields = {
   /**
    * Bytes of formatted lines held per output (queued plus sent-but-not-yet-acknowledged). A `send` that would
    * exceed it waits: that wait is the pipeline's backpressure. Since a line is held for at least `settle_ms`
-   * after it was written, one output's throughput is at most `buffer_bytes / settle_ms` (32 MiB / 0.5 s = 64 MiB/s).
+   * after it was written, one output's throughput is at most `buffer_bytes / settle_ms` (64 MiB / 0.5 s = 128 MiB/s).
    */
   buffer_bytes: z
     .int()
     .min(64 * 1024)
-    .default(32 * 1024 * 1024),
+    .default(64 * 1024 * 1024),
   /** Close an idle connection gracefully after this long, before the balancer's ~30 s idle cut drops it. */
   idle_reconnect_seconds: seconds.default(25),
   /** Close and reopen a connection after this long, so load spreads after balancer changes. */

@@ -11,10 +11,9 @@ const gzipAsync = promisify(gzip);
 
 /** The lines of one `send`, travelling together until delivered. */
 export interface Chunk {
-  text: string;
+  /** The formatted lines, encoded once: merged writes then only copy bytes, and the memory bound is exact. */
+  data: Buffer;
   events: number;
-  /** UTF-8 bytes of `text`. */
-  bytes: number;
   enqueuedAt: number;
   /** How many times it was written; more than once means re-sent after a broken connection. */
   writes: number;
@@ -34,8 +33,8 @@ export interface LaneOptions {
   deliveryTimeoutMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** Lines merged into one socket write (and one gzip member), in UTF-16 units. */
-  maxWriteChars: number;
+  /** Bytes of lines merged into one socket write (and one gzip member). */
+  maxWriteBytes: number;
   /** zlib level when each write is sent as a gzip member; undefined: no compression. */
   gzipLevel: number | undefined;
   stats: OutputStats;
@@ -62,7 +61,8 @@ type Connection = SyslogConnection<Chunk>;
 export class DeliveryLane {
   readonly #options: LaneOptions;
   readonly #queue: Chunk[] = [];
-  #queuedChars = 0;
+  /** Bytes of chunks not yet resolved or rejected: queued, being written, or awaiting acknowledgement. */
+  #heldBytes = 0;
   #current: Connection | undefined;
   readonly #retiring = new Set<Promise<void>>();
   readonly #live = new Set<Connection>();
@@ -94,17 +94,14 @@ export class DeliveryLane {
     this.#options = options;
   }
 
-  /** Characters held (queued plus written-but-unacknowledged): how busy this lane is. */
+  /** Bytes held (queued plus written-but-unacknowledged): how busy this lane is. */
   get load(): number {
-    let chars = this.#queuedChars;
-    for (const connection of this.#live)
-      for (const group of connection.unacked) for (const c of group.chunks) chars += c.text.length;
-    return chars;
+    return this.#heldBytes;
   }
 
   enqueue(chunk: Chunk): void {
     this.#queue.push(chunk);
-    this.#queuedChars += chunk.text.length;
+    this.#heldBytes += chunk.data.length;
     this.#kick();
   }
 
@@ -154,14 +151,14 @@ export class DeliveryLane {
         continue;
       }
       const chunks = this.#takeWrite();
-      const text = chunks.length === 1 ? chunks[0].text : chunks.map((chunk) => chunk.text).join("");
-      const data = gzipLevel === undefined ? text : await gzipAsync(Buffer.from(text), { level: gzipLevel });
+      const lines = chunks.length === 1 ? chunks[0].data : Buffer.concat(chunks.map((chunk) => chunk.data));
+      const data = gzipLevel === undefined ? lines : await gzipAsync(lines, { level: gzipLevel });
       if (connection !== this.#current || !connection.isOpen) {
         this.#requeue(chunks);
         continue;
       }
       for (const chunk of chunks) if (chunk.writes++ > 0) stats.resentEvents += chunk.events;
-      stats.bytesWritten += typeof data === "string" ? Buffer.byteLength(data) : data.length;
+      stats.bytesWritten += data.length;
       const group: WriteGroup<Chunk> = { chunks, writtenAt: undefined };
       if (!connection.write(data, group)) await connection.drained();
     }
@@ -204,21 +201,19 @@ export class DeliveryLane {
 
   /** Takes chunks from the front of the queue for one write: at least one, then as many as fit. */
   #takeWrite(): Chunk[] {
-    const { maxWriteChars } = this.#options;
-    let chars = 0;
+    const { maxWriteBytes } = this.#options;
+    let bytes = 0;
     let count = 0;
-    while (count < this.#queue.length && (count === 0 || chars + this.#queue[count].text.length <= maxWriteChars)) {
-      chars += this.#queue[count].text.length;
+    while (count < this.#queue.length && (count === 0 || bytes + this.#queue[count].data.length <= maxWriteBytes)) {
+      bytes += this.#queue[count].data.length;
       count++;
     }
-    this.#queuedChars -= chars;
     return this.#queue.splice(0, count);
   }
 
   #requeue(chunks: Chunk[]): void {
     if (chunks.length === 0) return;
     this.#queue.unshift(...chunks);
-    for (const chunk of chunks) this.#queuedChars += chunk.text.length;
   }
 
   #ackDue(connection: Connection): void {
@@ -255,7 +250,8 @@ export class DeliveryLane {
     const { stats } = this.#options;
     for (const chunk of chunks) {
       stats.events += chunk.events;
-      stats.bytes += chunk.bytes;
+      stats.bytes += chunk.data.length;
+      this.#heldBytes -= chunk.data.length;
       chunk.resolve();
     }
   }
@@ -339,7 +335,6 @@ export class DeliveryLane {
       else this.#fail(chunk, error);
     }
     this.#queue.length = 0;
-    this.#queuedChars = 0;
     this.#requeue(keep);
   }
 
@@ -347,11 +342,11 @@ export class DeliveryLane {
     const failure = new Error(`output ${this.#options.outputId}: ${error.message}`, { cause: error });
     for (const chunk of this.#queue) this.#fail(chunk, failure);
     this.#queue.length = 0;
-    this.#queuedChars = 0;
   }
 
   #fail(chunk: Chunk, error: Error): void {
     this.#options.stats.failedBatches++;
+    this.#heldBytes -= chunk.data.length;
     chunk.reject(error);
   }
 

@@ -64,7 +64,7 @@ export class NetworkOutput implements OutputWithStats {
           deliveryTimeoutMs: config.delivery_timeout_seconds * 1000,
           backoffBaseMs: config.reconnect_base_seconds * 1000,
           backoffMaxMs: config.reconnect_max_seconds * 1000,
-          maxWriteChars: Math.min(1024 * 1024, Math.max(16 * 1024, Math.floor(config.buffer_bytes / 8))),
+          maxWriteBytes: Math.min(4 * 1024 * 1024, Math.max(16 * 1024, Math.floor(config.buffer_bytes / 8))),
           gzipLevel: config.gzip ? config.gzip_level : undefined,
           stats: this.stats,
           logger,
@@ -80,7 +80,7 @@ export class NetworkOutput implements OutputWithStats {
     }
   }
 
-  /** Characters of formatted lines held now (queued or awaiting acknowledgement); at most `buffer_bytes`. */
+  /** Bytes of formatted lines held now (queued or awaiting acknowledgement); at most `buffer_bytes`. */
   get buffered(): number {
     return this.#budget.used;
   }
@@ -88,14 +88,13 @@ export class NetworkOutput implements OutputWithStats {
   async send(batch: readonly DevoEvent[]): Promise<void> {
     if (this.#closed) throw new Error(`output ${this.id}: send after close`);
     if (batch.length === 0) return;
-    const text = this.#formatter.formatBatch(batch);
-    await this.#budget.acquire(text.length);
+    const data = Buffer.from(this.#formatter.formatBatch(batch));
+    await this.#budget.acquire(data.length);
     try {
       await new Promise<void>((resolve, reject) => {
         this.#leastLoaded().enqueue({
-          text,
+          data,
           events: batch.length,
-          bytes: Buffer.byteLength(text),
           enqueuedAt: performance.now(),
           writes: 0,
           resolve,
@@ -103,7 +102,7 @@ export class NetworkOutput implements OutputWithStats {
         });
       });
     } finally {
-      this.#budget.release(text.length);
+      this.#budget.release(data.length);
     }
   }
 
