@@ -40,7 +40,10 @@ export function syslogNgSkipReason(): string | false {
   return "syslog-ng is not installed (Debian package syslog-ng-core); skipped outside CI";
 }
 
+/** The syslog-ng binary: `$SYSLOG_NG` when set (only that), else the first on PATH or in the sbin directories. */
 export function findSyslogNg(): string | undefined {
+  const chosen = process.env.SYSLOG_NG;
+  if (chosen !== undefined && chosen !== "") return existsSync(chosen) ? chosen : undefined;
   const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/sbin", "/usr/local/sbin"];
   for (const dir of dirs) {
     if (dir === "") continue;
