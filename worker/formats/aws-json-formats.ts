@@ -4,11 +4,14 @@ import type { ObjectFormat } from "./object-format.ts";
 export const WAF_TAG = "cloud.aws.waf.logs";
 export const GUARDDUTY_TAG = "cloud.aws.guardduty.findings";
 
-/** JSON records one per line or concatenated (Firehose), or in a top-level array: all read the same way. */
-const LENIENT = { strict: false, splitTopLevelArrays: true } as const;
+/**
+ * One JSON record per line (or concatenated, as Firehose writes them): a record cut short is skipped on its own,
+ * the scan starting again at the next line.
+ */
+const NDJSON = { strict: false, lineResync: true } as const;
 
 /** AWS WAF (v2 and classic) logs: one JSON object per request, `timestamp` in epoch milliseconds. */
-export const wafFormat: ObjectFormat = jsonRecordsFormat(LENIENT, {
+export const wafFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => WAF_TAG,
   time: (record) => timeOf(record.timestamp),
 });
@@ -17,7 +20,7 @@ export const wafFormat: ObjectFormat = jsonRecordsFormat(LENIENT, {
  * GuardDuty findings: the S3 export (findings one per line) or EventBridge "GuardDuty Finding" events delivered by
  * Firehose (the finding is the event's `detail`, and the event's other fields are only routing metadata).
  */
-export const guardDutyFormat: ObjectFormat = jsonRecordsFormat(LENIENT, {
+export const guardDutyFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => GUARDDUTY_TAG,
   time: (record) => timeOf(record.updatedAt),
   unwrap: (record) => (isEventBridgeEnvelope(record) && isObject(record.detail) ? [record.detail] : undefined),

@@ -25,7 +25,7 @@ export type LogEventRule = (event: LogEvent) => string | { ignore: string } | { 
  */
 export function cloudWatchSubscriptionFormat(rule: LogEventRule): ObjectFormat {
   return {
-    framing: { kind: "json", split: { strict: false } },
+    framing: { kind: "json", split: { strict: false, lineResync: true } },
     open(context: ObjectContext): RecordParser {
       return {
         parse(record: ObjectRecord, out: DevoEvent[]): void {

@@ -6,10 +6,11 @@ import { ObjectReadError } from "./object-read-error.ts";
  *   removed so it is what Devo stores; not yet validated (JSON.parse is the parser's job);
  * - `oversize`: a record longer than `maxRecordBytes` (not kept in memory, only counted);
  * - `garbage`: bytes between top-level values that are not JSON (lenient mode only);
- * - `truncated`: the object ended inside a record (lenient mode only).
+ * - `truncated`: the object ended inside a record (lenient mode only);
+ * - `unterminated`: a record cut short, found because a new line started the next one (`lineResync` only).
  */
 export interface JsonPiece {
-  kind: "record" | "oversize" | "garbage" | "truncated";
+  kind: "record" | "oversize" | "garbage" | "truncated" | "unterminated";
   text: string;
   /** Byte offset of the piece in the decompressed object, for error messages. */
   offset: number;
@@ -29,6 +30,13 @@ export interface JsonSplitOptions {
   strict?: boolean;
   /** Longest record kept in memory; longer ones are counted as `oversize` and skipped. */
   maxRecordBytes?: number;
+  /**
+   * One-record-per-line objects (NDJSON, Firehose with a newline delimiter): a line break followed by `{` inside an
+   * unfinished top-level record means that record was cut short, so scanning starts again at the new line instead
+   * of swallowing the following good records into one bad one. Never set for pretty-printed JSON without indentation.
+   * Applies to top-level values when there are no `splitKeys`.
+   */
+  lineResync?: boolean;
 }
 
 const QUOTE = 0x22;
@@ -64,6 +72,8 @@ export class JsonSplitter {
   private readonly splitTopLevelArrays: boolean;
   private readonly strict: boolean;
   private readonly maxRecordBytes: number;
+  private readonly lineResync: boolean;
+  private lfPending = false; // the previous chunk ended with a line break inside a record (lineResync)
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
   private consumed = 0; // bytes before the current chunk
@@ -102,6 +112,7 @@ export class JsonSplitter {
     this.splitTopLevelArrays = options.splitTopLevelArrays ?? false;
     this.strict = options.strict ?? false;
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.lineResync = (options.lineResync ?? false) && !this.strict && this.splitKeys.size === 0;
   }
 
   /** Bytes scanned so far. */
@@ -116,7 +127,11 @@ export class JsonSplitter {
     if (this.pieceActive) this.pieceStart = 0;
     if (this.keyActive) this.keyStart = 0;
     let i = 0;
-    if (this.inString) {
+    const lfBefore = this.lfPending;
+    this.lfPending = false;
+    const resyncing = this.lineResync && this.mode === MODE_VALUE && this.pieceActive;
+    if (resyncing && lfBefore && chunk[0] === OPEN_BRACE) this.resync(out);
+    else if (this.inString && !resyncing) {
       const end = this.findStringEnd(chunk, 0);
       if (end < 0) {
         this.saveChunkTail(chunk);
@@ -127,7 +142,10 @@ export class JsonSplitter {
     }
     for (; i < n; i++) {
       if (this.pieceActive && !this.pieceScalar && (this.mode === MODE_CONTAINER || this.splitKeys.size === 0)) {
-        i = this.scanRecordBody(chunk, i, out);
+        i =
+          this.lineResync && this.mode === MODE_VALUE
+            ? this.scanRecordBodyResync(chunk, i, out)
+            : this.scanRecordBody(chunk, i, out);
         if (i >= n) break;
       }
       const c = chunk[i];
@@ -321,6 +339,65 @@ export class JsonSplitter {
     this.depth = depth;
     this.pieceWhitespace = whitespace;
     return i;
+  }
+
+  /**
+   * `scanRecordBody` for one-record-per-line objects: the same scan, byte by byte inside strings too, watching for a
+   * line break followed by `{`. Returns where the general loop goes on: the record's closing bracket, the `{` of the
+   * next record after a resync, or the chunk length.
+   */
+  private scanRecordBodyResync(chunk: Uint8Array, from: number, out: JsonPiece[]): number {
+    const n = chunk.length;
+    const target = this.pieceDepth + 1;
+    let depth = this.depth;
+    let whitespace = this.pieceWhitespace;
+    let inString = this.inString;
+    let escaped = this.pendingEscape;
+    let i = from;
+    for (; i < n; i++) {
+      const c = chunk[i];
+      if (c === LF) {
+        if (i + 1 < n) {
+          if (chunk[i + 1] === OPEN_BRACE) {
+            this.resync(out);
+            return i + 1;
+          }
+        } else {
+          this.lfPending = true;
+        }
+        escaped = false;
+        if (!inString) whitespace = true;
+      } else if (inString) {
+        if (escaped) escaped = false;
+        else if (c === BACKSLASH) escaped = true;
+        else if (c === QUOTE) inString = false;
+      } else if (c === QUOTE) {
+        inString = true;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        depth++;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (depth === target) break;
+        depth--;
+      } else if (c === SPACE || c === CR || c === TAB) {
+        whitespace = true;
+      }
+    }
+    this.depth = depth;
+    this.pieceWhitespace = whitespace;
+    this.inString = inString;
+    this.pendingEscape = escaped;
+    return i;
+  }
+
+  /** Gives up the record being scanned as cut short; scanning goes on between top-level values. */
+  private resync(out: JsonPiece[]): void {
+    out.push({ kind: "unterminated", text: "", offset: this.pieceOffset, from: this.pieceFrom });
+    this.pieceActive = false;
+    this.pieceParts = [];
+    this.inString = false;
+    this.pendingEscape = false;
+    this.depth = 0;
+    this.mode = MODE_BETWEEN;
   }
 
   /** Index of the closing quote of the string being scanned, or -1 when it goes on past this chunk. */

@@ -97,6 +97,7 @@ const JSON_PIECE_REASONS = {
   oversize: "record too large",
   garbage: "invalid JSON between records",
   truncated: "truncated record at end of object",
+  unterminated: "unterminated record (the next line starts a new one)",
 } as const;
 
 function* parseLines(

@@ -11,28 +11,32 @@ export const CROWDSTRIKE_FDR_TAG = "edr.crowdstrike.cannon";
 export const IMPERVA_TAG = "cef0.imperva.incapsula";
 export const SENTINELONE_TAG = "edr.sentinelone.dv";
 
-const LENIENT = { strict: false, splitTopLevelArrays: true } as const;
+/**
+ * One JSON record per line (or concatenated, as Firehose writes them): a record cut short is skipped on its own,
+ * the scan starting again at the next line.
+ */
+const NDJSON = { strict: false, lineResync: true } as const;
 
 /** Cloudflare Logpush http_requests: NDJSON; `EdgeStartTimestamp` is RFC 3339, unix seconds or unix nanoseconds. */
-export const cloudflareHttpFormat: ObjectFormat = jsonRecordsFormat(LENIENT, {
+export const cloudflareHttpFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => CLOUDFLARE_HTTP_TAG,
   time: (record) => timeOf(record.EdgeStartTimestamp),
 });
 
 /** Cloudflare audit logs (Logpush `audit_logs` dataset): NDJSON, `When` is the time. */
-export const cloudflareAuditFormat: ObjectFormat = jsonRecordsFormat(LENIENT, {
+export const cloudflareAuditFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => CLOUDFLARE_AUDIT_TAG,
   time: (record) => timeOf(record.When),
 });
 
 /** CrowdStrike Falcon Data Replication data files: NDJSON events, `timestamp` in epoch milliseconds. */
-export const crowdStrikeFdrFormat: ObjectFormat = jsonRecordsFormat(LENIENT, {
+export const crowdStrikeFdrFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => CROWDSTRIKE_FDR_TAG,
   time: (record) => timeOf(record.timestamp),
 });
 
 /** SentinelOne Deep Visibility (funnel) exports: NDJSON. */
-export const sentinelOneFormat: ObjectFormat = jsonRecordsFormat(LENIENT, {
+export const sentinelOneFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => SENTINELONE_TAG,
   time: (record) => timeOf(record.timestamp ?? record["event.time"]),
 });
@@ -44,13 +48,16 @@ export function firstKeyLevel(key: string): string {
 }
 
 /**
- * Lacework data exports: JSON records. The export writes one folder per data type, which becomes the tag's last
+ * Lacework data exports: JSON records, one per line or in arrays. The export writes one folder per data type, which becomes the tag's last
  * level: `monitor.lacework.<data type>`.
  */
-export const laceworkFormat: ObjectFormat = jsonRecordsFormat(LENIENT, {
-  tag: (_record, context: ObjectContext) => `monitor.lacework.${tagLevel(firstKeyLevel(context.key) || "events")}`,
-  time: (record) => timeOf(record.EVENT_TIME ?? record.START_TIME ?? record.eventTime),
-});
+export const laceworkFormat: ObjectFormat = jsonRecordsFormat(
+  { ...NDJSON, splitTopLevelArrays: true },
+  {
+    tag: (_record, context: ObjectContext) => `monitor.lacework.${tagLevel(firstKeyLevel(context.key) || "events")}`,
+    time: (record) => timeOf(record.EVENT_TIME ?? record.START_TIME ?? record.eventTime),
+  },
+);
 
 /** Cisco Umbrella log types by their S3 folder (`dnslogs/`, `proxylogs/`, …); anything else is DNS. */
 const UMBRELLA_TYPES: Record<string, string> = {

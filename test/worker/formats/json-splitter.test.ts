@@ -90,6 +90,20 @@ describe("JsonSplitter", () => {
     );
   });
 
+  it("with lineResync starts again at the next line after a record cut short, at any chunk boundary", () => {
+    const text = '{"a":"cut\n{"b":1}\n[1,2\n{"c":{"d":\n{"e":2}';
+    for (const cut of [0, 10, 11, 12, 20, 21]) {
+      const pieces = split(text, { strict: false, lineResync: true }, [cut]);
+      assert.deepEqual(
+        pieces.map((p) => (p.kind === "record" ? p.text : p.kind)),
+        ["unterminated", '{"b":1}', "unterminated", "unterminated", '{"e":2}'],
+        `cut at ${cut}`,
+      );
+    }
+    // Without it, the cut record swallows the rest.
+    assert.equal(records(split(text, { strict: false })).length, 0);
+  });
+
   it("skips a record over maxRecordBytes without keeping it", () => {
     const big = JSON.stringify({ big: "x".repeat(5000) });
     const pieces = split(
