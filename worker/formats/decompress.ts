@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import zlib from "node:zlib";
 import { ObjectReadError } from "./object-read-error.ts";
+import { inflateZstd } from "./zstd-inflate.ts";
 
 export type Compression = "gzip" | "zstd" | "none";
 
@@ -22,7 +23,7 @@ function startsWith(bytes: Uint8Array, magic: number[]): boolean {
 
 /**
  * Streams the decompressed bytes of an object whose codec is sniffed from its first bytes: gzip (every member of a
- * multi-member file, as Firehose and CloudWatch Logs write them), zstd, or plain. Memory stays bounded by zlib's
+ * multi-member file, as Firehose and CloudWatch Logs write them), zstd (every frame), or plain. Memory stays bounded by zlib's
  * window and chunk size. Corrupt or truncated compressed data ends in an ObjectReadError naming the codec and the
  * cause; an error of the body itself (network) passes through unchanged so the caller sees what really failed.
  */
@@ -59,7 +60,16 @@ export async function* decompress(body: AsyncIterable<Uint8Array>): AsyncGenerat
       throw error;
     }
   }
-  const inflater = compression === "gzip" ? zlib.createGunzip() : createZstd();
+  if (compression === "zstd") {
+    try {
+      yield* inflateZstd(replay());
+    } catch (error) {
+      if (error instanceof ObjectReadError || error === bodyError) throw error;
+      throw new ObjectReadError(`zstd: ${describeCodecError(error)}`, { cause: error });
+    }
+    return;
+  }
+  const inflater = zlib.createGunzip();
   const input = Readable.from(replay(), { objectMode: false });
   input.on("error", (error) => inflater.destroy(error));
   input.pipe(inflater);
@@ -67,17 +77,10 @@ export async function* decompress(body: AsyncIterable<Uint8Array>): AsyncGenerat
     for await (const chunk of inflater) yield chunk as Uint8Array;
   } catch (error) {
     if (error === bodyError) throw error;
-    throw new ObjectReadError(`${compression}: ${describeCodecError(error)}`, { cause: error });
+    throw new ObjectReadError(`gzip: ${describeCodecError(error)}`, { cause: error });
   } finally {
     input.destroy();
   }
-}
-
-function createZstd(): zlib.ZstdDecompress {
-  if (typeof zlib.createZstdDecompress !== "function") {
-    throw new ObjectReadError("zstd: this runtime's node:zlib has no zstd support (Node.js >= 23.8 or Deno 2 needed)");
-  }
-  return zlib.createZstdDecompress();
 }
 
 function describeCodecError(error: unknown): string {

@@ -5,6 +5,7 @@ import zlib from "node:zlib";
 import fc from "fast-check";
 import { decompress, sniffCompression } from "../../../worker/formats/decompress.ts";
 import { ObjectReadError } from "../../../worker/formats/object-read-error.ts";
+import { ZstdFrameChecker } from "../../../worker/formats/zstd-frame-checker.ts";
 import { chunked } from "./read-helpers.ts";
 
 async function inflate(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
@@ -48,6 +49,38 @@ describe("decompress", () => {
     });
     const zst = zlib.zstdCompressSync("y".repeat(10000));
     await assert.rejects(inflate(chunked(zst.subarray(0, zst.length - 3))), /^ObjectReadError: zstd: /);
+  });
+
+  it("reads concatenated zstd frames and fails a zstd object cut at any point inside a frame", async () => {
+    const frames = [
+      zlib.zstdCompressSync("first frame ".repeat(500), { params: { [zlib.constants.ZSTD_c_checksumFlag]: 1 } }),
+      zlib.zstdCompressSync(Buffer.from(Array.from({ length: 300000 }, (_, i) => (i * 7919) % 251))),
+    ];
+    const whole = Buffer.concat(frames);
+    assert.equal((await inflate(chunked(whole, 4096))).length, 6000 + 300000);
+    for (const cut of [5, 9, frames[0].length - 1, frames[0].length + 3, whole.length - 1]) {
+      await assert.rejects(
+        inflate(chunked(whole.subarray(0, cut), 1000)),
+        /zstd: (truncated stream|corrupt data)/,
+        `cut at ${cut}`,
+      );
+    }
+  });
+
+  it("ZstdFrameChecker accepts exactly the frame boundaries, skippable frames included", () => {
+    const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+    const frame = zlib.zstdCompressSync("abc".repeat(1000), { params: { [zlib.constants.ZSTD_c_checksumFlag]: 1 } });
+    const stream = Buffer.concat([frame, skippable, frame]);
+    const boundaries = new Set([0, frame.length, frame.length + skippable.length, stream.length]);
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const checker = new ZstdFrameChecker();
+      checker.push(stream.subarray(0, Math.min(cut, 7)));
+      checker.push(stream.subarray(Math.min(cut, 7), cut));
+      assert.equal(checker.finish() === undefined, boundaries.has(cut), `cut at ${cut}`);
+    }
+    const garbage = new ZstdFrameChecker();
+    garbage.push(Buffer.from("not zstd"));
+    assert.equal(garbage.finish(), "corrupt data (bad frame magic)");
   });
 
   it("lets an error of the body itself through unchanged", async () => {

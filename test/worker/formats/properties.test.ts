@@ -37,6 +37,12 @@ const input = fc.oneof(
   textInput,
   textInput.map((bytes) => new Uint8Array(zlib.gzipSync(bytes))),
   fc.uint8Array({ maxLength: 40 }).map((bytes) => new Uint8Array([0x1f, 0x8b, ...bytes])),
+  textInput.map((bytes) => new Uint8Array(zlib.zstdCompressSync(bytes))),
+  fc.uint8Array({ maxLength: 40 }).map((bytes) => new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, ...bytes])),
+  fc.tuple(textInput, fc.nat()).map(([bytes, cut]) => {
+    const zst = zlib.zstdCompressSync(bytes);
+    return new Uint8Array(zst.subarray(0, cut % (zst.length + 1)));
+  }),
 );
 
 describe("every object service on arbitrary bytes (property)", () => {
