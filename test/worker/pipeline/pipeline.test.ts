@@ -128,11 +128,15 @@ describe("Pipeline", () => {
       shutdownGraceMs: 50,
     });
     const stop = new AbortController();
+    // The pipeline's grace timer does not hold the process open (unref), and the stuck send holds nothing:
+    // keep the event loop alive for the test itself (Deno ends a test whose loop empties).
+    const keepAlive = setTimeout(() => undefined, 5000);
     const run = pipeline.run(stop.signal, { untilIdle: false });
     await new Promise((resolve) => setTimeout(resolve, 20));
     stop.abort();
     const summary = await run;
     assert.equal(summary.workAbandoned, 2);
     assert.deepEqual(outcomes.sort(), ["abandoned 0", "abandoned 1"]);
+    clearTimeout(keepAlive);
   });
 });
