@@ -11,7 +11,15 @@ export interface WorkerRun {
   code: number | null;
   wallMs: number;
   peakRssMb: number;
-  summary: { events: number; elapsedMs: number; workAcked: number; workFailed: number; bytes: number };
+  summary: {
+    events: number;
+    elapsedMs: number;
+    firstWorkAt?: number;
+    lastAckAt?: number;
+    workAcked: number;
+    workFailed: number;
+    bytes: number;
+  };
   stderr: string;
 }
 
@@ -26,8 +34,14 @@ export function peakRssMb(pid: number): number {
   }
 }
 
+/**
+ * The worker as it runs: `BENCH_WORKER=dist/aws-devo-collector.mjs` benches the bundle that ships (`npm run build`),
+ * the default the TypeScript source (type stripping adds its transformer's memory and start-up time).
+ */
+export const WORKER_ENTRY = resolve(root, process.env.BENCH_WORKER ?? "worker/main.ts");
+
 export function spawnWorker(args: string[], extraNodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...extraNodeArgs, resolve(root, "worker/main.ts"), ...args], {
+  return spawn(process.execPath, [...extraNodeArgs, WORKER_ENTRY, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
   });

@@ -21,7 +21,14 @@ export interface RunSummary {
   events: number;
   eventsByTag: Record<string, number>;
   bytes: number;
+  /** From the start of `run` until everything was closed, idle detection included. */
   elapsedMs: number;
+  /**
+   * Wall clock (epoch ms) when the first work item was handed out and when the last one was acknowledged: the
+   * span in which work was really done, without start-up and the idle check of `--until-idle`. Absent: no work.
+   */
+  firstWorkAt?: number;
+  lastAckAt?: number;
 }
 
 /**
@@ -111,6 +118,7 @@ export class Pipeline {
           this.#slots.release();
           return;
         }
+        this.#summary.firstWorkAt ??= Date.now();
         const task = this.#process(source, next.value).finally(() => {
           own.release();
           this.#slots.release();
@@ -149,6 +157,7 @@ export class Pipeline {
       }
       await this.#abortable(Promise.all(sends));
       await item.ack();
+      this.#summary.lastAckAt = Date.now();
       this.#summary.workAcked++;
       this.#summary.events += events;
       this.#summary.bytes += bytes;

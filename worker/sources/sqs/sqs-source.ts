@@ -72,6 +72,9 @@ interface Received {
 /** Message ids already reported as unrecognised, so a poison message is logged once, not on every receive. */
 const REPORTED_LIMIT = 10_000;
 
+/** With `--until-idle`, how often a queue whose messages are in flight elsewhere or delayed is polled again. */
+const IDLE_RECHECK_MS = 250;
+
 /**
  * Reads one SQS queue: long-polls, decodes each message, and hands the pipeline one work item per message.
  * A message is deleted only when the pipeline acknowledges it (every event of every object delivered); a
@@ -86,6 +89,8 @@ export class SqsSource implements Source {
   readonly #reported = new Set<string>();
   /** Messages handed to the pipeline and not yet acked or nacked. */
   #outstanding = 0;
+  /** Waiting for the next ack or nack (see {@link #nextSettle}). */
+  #settleWaiters: (() => void)[] = [];
   #buffer: Received[] = [];
 
   constructor(settings: SqsSourceSettings, deps: SqsSourceDeps) {
@@ -121,7 +126,16 @@ export class SqsSource implements Source {
             continue;
           }
           if (received.length === 0) {
-            if (options.untilIdle && (await this.#isIdle(signal))) return;
+            if (options.untilIdle) {
+              if (this.#outstanding > 0) {
+                // Ours still in flight: look again as soon as one settles (it may be handed back).
+                await this.#nextSettle(signal, 1000);
+                continue;
+              }
+              if (await this.#isIdle(signal)) return;
+              // In flight elsewhere or delayed: they may come back, so keep polling, gently.
+              await sleep(IDLE_RECHECK_MS, signal);
+            }
             continue;
           }
           const now = Date.now();
@@ -154,14 +168,24 @@ export class SqsSource implements Source {
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: maxMessages,
-        // When draining, short polls notice an empty queue sooner.
-        WaitTimeSeconds: untilIdle ? Math.min(waitTimeSeconds, 1) : waitTimeSeconds,
+        // When draining, short polls: a long poll on an emptied queue would hold the end of the run for its
+        // whole wait. A short poll can miss messages (it samples SQS's servers); the idle check catches that.
+        WaitTimeSeconds: untilIdle ? 0 : waitTimeSeconds,
         VisibilityTimeout: visibilityTimeoutSeconds,
         MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
       }),
       { abortSignal: signal },
     );
     return response.Messages ?? [];
+  }
+
+  /** Resolves when a message handed out is acked or nacked, after `maxMs`, or when `signal` aborts. */
+  #nextSettle(signal: AbortSignal, maxMs: number): Promise<void> {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#settleWaiters.push(() => stop.abort());
+    return sleep(maxMs, stop.signal).finally(() => signal.removeEventListener("abort", onAbort));
   }
 
   /** Idle means: nothing of ours in flight, and nothing visible, in flight elsewhere or delayed on the queue. */
@@ -237,6 +261,7 @@ export class SqsSource implements Source {
       if (settled) return false;
       settled = true;
       this.#outstanding--;
+      for (const wake of this.#settleWaiters.splice(0)) wake();
       return true;
     };
     return {
