@@ -14,6 +14,8 @@ export interface KeyUsers {
   eventRuleArns: readonly string[];
   /** Log services writing objects into a bucket whose default encryption is this key. */
   producers: ReadonlySet<LogProducer>;
+  /** CloudWatch Logs log groups encrypted with the key (the ECS worker's container logs). */
+  logGroupArns?: readonly string[];
 }
 
 /**
@@ -129,6 +131,17 @@ export function buildKeyPolicy(users: KeyUsers): PolicyDocument {
         StringEquals: account,
         ArnLike: { "aws:SourceArn": `arn:${where.partition}:guardduty:${where.region}:${where.account}:detector/*` },
       },
+    });
+  }
+  if (users.logGroupArns !== undefined && users.logGroupArns.length > 0) {
+    // CloudWatch Logs encrypts with the key as its regional service principal, one log group per context.
+    statements.push({
+      Sid: "CloudWatchLogsEncryptLogGroups",
+      Effect: "Allow",
+      Principal: { Service: `logs.${where.region}.amazonaws.com` },
+      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+      Resource: "*",
+      Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": oneOrMany(users.logGroupArns) } },
     });
   }
   return policyDocument("key policy", "resource", statements);

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { READER_QUEUE_ACTIONS } from "../../policies/reader-policy.ts";
 import {
   ACCOUNT,
   DEVO_ROLE,
@@ -14,6 +13,7 @@ import {
   REGION,
 } from "../infra/helpers/scenarios.ts";
 import { CREATED_KEY_ID, GENERATED_EXTERNAL_ID, type Synth, synthesize } from "../infra/helpers/synth.ts";
+import { itReadsOnlyTheDirectPipeline } from "./helpers/reader-expectations.ts";
 import { decide } from "./helpers/simulate.ts";
 
 /**
@@ -25,7 +25,6 @@ const fanOut = synthesize(fanOutScenario());
 const encrypted = synthesize(kmsScenario());
 const existing = synthesize(existingBucketScenario());
 
-const queueArn = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`;
 const readerRole = `arn:aws:iam::${ACCOUNT}:role/acme-devo-reader`;
 /** Devo's side: its role may call AssumeRole on anything (the customer's trust policy is what decides). */
 const devoSide = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] };
@@ -83,103 +82,7 @@ describe("trust policy: only the trusted role, only with the exact ExternalId", 
 
 describe("reader policy: consume its queues, read its objects, nothing else", () => {
   const reader = direct.document(direct.one("aws_iam_policy"), "policy");
-  const bucketPolicy = direct.document(direct.one("aws_s3_bucket_policy"), "policy");
-  const bucket = "aws-waf-logs-acme-security";
-  const sqs = (action: string, queue: string) =>
-    decide({
-      principal: readerRole,
-      action,
-      resource: queueArn(queue),
-      resourceAccount: ACCOUNT,
-      identityPolicies: [reader],
-    });
-  const s3 = (action: string, bucketName: string, key: string) =>
-    decide({
-      principal: readerRole,
-      action,
-      resource: `arn:aws:s3:::${bucketName}/${key}`,
-      resourceAccount: ACCOUNT,
-      identityPolicies: [reader],
-      resourcePolicy: bucketName === bucket ? bucketPolicy : undefined,
-    });
-  const queues = [
-    "acme-cloudtrail",
-    "acme-vpc",
-    "acme-alb",
-    "acme-elb",
-    "acme-waf",
-    "acme-dns",
-    "acme-config",
-    "acme-access-logs",
-    "acme-cdn",
-    "acme-app",
-  ];
-
-  it("receives, deletes, extends visibility and reads attributes on each of its queues", async () => {
-    for (const queue of queues) {
-      for (const action of READER_QUEUE_ACTIONS)
-        assert.equal(await sqs(action, queue), "Allowed", `${action} ${queue}`);
-    }
-  });
-
-  it("cannot send, purge, reconfigure or delete its queues, nor touch dead-letter or other queues", async () => {
-    for (const action of [
-      "sqs:SendMessage",
-      "sqs:PurgeQueue",
-      "sqs:SetQueueAttributes",
-      "sqs:DeleteQueue",
-      "sqs:AddPermission",
-    ]) {
-      assert.equal(await sqs(action, "acme-cloudtrail"), "ImplicitlyDenied", action);
-    }
-    assert.equal(await sqs("sqs:ReceiveMessage", "acme-cloudtrail-dlq"), "ImplicitlyDenied");
-    assert.equal(await sqs("sqs:ReceiveMessage", "payments-orders"), "ImplicitlyDenied");
-    const foreign = await decide({
-      principal: readerRole,
-      action: "sqs:ReceiveMessage",
-      resource: `arn:aws:sqs:${REGION}:${OTHER_ACCOUNT}:acme-cloudtrail`,
-      resourceAccount: OTHER_ACCOUNT,
-      identityPolicies: [reader],
-    });
-    assert.equal(foreign, "ImplicitlyDenied");
-  });
-
-  it("gets objects under each technology's prefix", async () => {
-    for (const key of [
-      `AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/2026/11/22/t.json.gz`,
-      `AWSLogs/${ACCOUNT}/CloudTrail-Insight/${REGION}/i.json.gz`,
-      `AWSLogs/${ACCOUNT}/vpcflowlogs/${REGION}/f.log.gz`,
-      `alb/AWSLogs/${ACCOUNT}/elasticloadbalancing/${REGION}/a.log.gz`,
-      "apps/payments/2026/11/22/p.json.gz",
-      "s3-access-logs/2026-11-22-10-00-00-ABC",
-    ]) {
-      assert.equal(await s3("s3:GetObject", bucket, key), "Allowed", key);
-    }
-  });
-
-  it("cannot get objects outside those prefixes, write, delete, list, or read other buckets", async () => {
-    assert.equal(
-      await s3("s3:GetObject", bucket, `AWSLogs/${ACCOUNT}/CloudTrail-Digest/${REGION}/d.json.gz`),
-      "ImplicitlyDenied",
-    );
-    assert.equal(await s3("s3:GetObject", bucket, "apps/hr/salaries.json.gz"), "ImplicitlyDenied");
-    for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl"]) {
-      assert.equal(await s3(action, bucket, `AWSLogs/${ACCOUNT}/vpcflowlogs/f.log.gz`), "ImplicitlyDenied", action);
-    }
-    const list = await decide({
-      principal: readerRole,
-      action: "s3:ListBucket",
-      resource: `arn:aws:s3:::${bucket}`,
-      resourceAccount: ACCOUNT,
-      identityPolicies: [reader],
-      resourcePolicy: bucketPolicy,
-    });
-    assert.equal(list, "ImplicitlyDenied");
-    assert.equal(
-      await s3("s3:GetObject", "acme-finance-exports", `AWSLogs/${ACCOUNT}/vpcflowlogs/f.log.gz`),
-      "ImplicitlyDenied",
-    );
-  });
+  itReadsOnlyTheDirectPipeline(direct, readerRole, reader);
 
   it("gets objects of a partner bucket only under the configured prefix (fan-out)", async () => {
     const fanOutReader = fanOut.document(fanOut.one("aws_iam_policy"), "policy");
