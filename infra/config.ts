@@ -10,6 +10,7 @@ import {
   type S3TechnologyType,
 } from "./technologies.ts";
 import { pipelineRuleViolations } from "./validation/pipeline-rules.ts";
+import { type EcsWorkerConfig, normalizeWorker, workerSchema } from "./worker-config.ts";
 
 /**
  * `pipeline.config.yaml`: what a platform team deploys. The file is parsed in two passes: this schema (types,
@@ -247,6 +248,8 @@ const rawConfigSchema = z.strictObject({
       }),
     ])
     .prefault({ mode: "devo" }),
+  /** Our own collector as an ECS Fargate service (`worker-config.ts`); absent: nothing runs in the account. */
+  worker: workerSchema.optional(),
 });
 
 export type RawPipelineConfig = z.output<typeof rawConfigSchema>;
@@ -359,6 +362,7 @@ export interface PipelineConfig {
   access: AccessConfig;
   backend: BackendConfig;
   readerPolicyName: string;
+  worker?: EcsWorkerConfig;
 }
 
 export interface ConfigIssue {
@@ -544,6 +548,7 @@ function normalize(raw: RawPipelineConfig): PipelineConfig {
     access,
     backend: backendOf(raw),
     readerPolicyName: `${prefix}-reader`,
+    worker: raw.worker === undefined ? undefined : normalizeWorker(raw.worker),
   };
 }
 

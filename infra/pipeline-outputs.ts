@@ -25,6 +25,20 @@ export interface PipelineOutputValues {
   accountId: string;
   /** Empty when no customer-managed key is in use. */
   kmsKeyArn: string;
+  /** The ECS worker, when the stack runs one. */
+  worker?: WorkerOutputValues;
+}
+
+export interface WorkerOutputValues {
+  clusterArn: string;
+  clusterName: string;
+  serviceName: string;
+  taskRoleArn: string;
+  executionRoleArn: string;
+  logGroupName: string;
+  /** Parameter name or secret ARN holding the worker's configuration. */
+  configLocation: string;
+  certificateSecretArns: { chain: string; cert: string; key: string };
 }
 
 /**
@@ -33,7 +47,9 @@ export interface PipelineOutputValues {
  * `terraform output -json` / `cdktf output --outputs-file` be read by name:
  *
  * `technologies` (map: name → {type, service, queue_url, queue_arn, dead_letter_queue_url}), `access_mode`,
- * `role_arn`, `external_id`, `reader_policy_arn`, `bucket`, `region`, `account_id`, `kms_key_arn`.
+ * `role_arn`, `external_id`, `reader_policy_arn`, `bucket`, `region`, `account_id`, `kms_key_arn`; with the ECS
+ * worker also `worker_cluster_arn`, `worker_cluster_name`, `worker_service_name`, `worker_task_role_arn`,
+ * `worker_execution_role_arn`, `worker_log_group`, `worker_config_location` and `worker_certificate_secrets`.
  */
 export function addPipelineOutputs(stack: TerraformStack, values: PipelineOutputValues): void {
   const technologies = Object.fromEntries(
@@ -76,5 +92,45 @@ export function addPipelineOutputs(stack: TerraformStack, values: PipelineOutput
   new TerraformOutput(stack, "kms_key_arn", {
     description: "Customer-managed key in use, if any",
     value: values.kmsKeyArn,
+  });
+  if (values.worker !== undefined) addWorkerOutputs(stack, values.worker);
+}
+
+function addWorkerOutputs(stack: TerraformStack, worker: WorkerOutputValues): void {
+  new TerraformOutput(stack, "worker_cluster_arn", {
+    description: "ECS cluster of the worker",
+    value: worker.clusterArn,
+  });
+  new TerraformOutput(stack, "worker_cluster_name", {
+    description: "ECS cluster name (aws ecs update-service --cluster)",
+    value: worker.clusterName,
+  });
+  new TerraformOutput(stack, "worker_service_name", {
+    description: "ECS service of the worker",
+    value: worker.serviceName,
+  });
+  new TerraformOutput(stack, "worker_task_role_arn", {
+    description: "Role the worker tasks read with (holds the reader policy)",
+    value: worker.taskRoleArn,
+  });
+  new TerraformOutput(stack, "worker_execution_role_arn", {
+    description: "Role ECS starts the worker tasks with (image, logs, secrets)",
+    value: worker.executionRoleArn,
+  });
+  new TerraformOutput(stack, "worker_log_group", {
+    description: "CloudWatch log group of the worker",
+    value: worker.logGroupName,
+  });
+  new TerraformOutput(stack, "worker_config_location", {
+    description: "SSM parameter name or Secrets Manager ARN to put handoff/worker-config.yaml into",
+    value: worker.configLocation,
+  });
+  new TerraformOutput(stack, "worker_certificate_secrets", {
+    description: "Secrets Manager ARNs of the Devo domain's chain.crt, domain.crt and domain.key",
+    value: {
+      chain: worker.certificateSecretArns.chain,
+      cert: worker.certificateSecretArns.cert,
+      key: worker.certificateSecretArns.key,
+    },
   });
 }

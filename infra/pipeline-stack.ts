@@ -18,6 +18,7 @@ import type { TopicPublisherBucket } from "../policies/topic-policy.ts";
 import type { BucketConfig, PipelineConfig, S3Technology, TrailConfig } from "./config.ts";
 import { BucketNotifications, type NotificationRouteProps } from "./constructs/bucket-notifications.ts";
 import { CrossAccountRole } from "./constructs/cross-account-role.ts";
+import { EcsWorker } from "./constructs/ecs-worker.ts";
 import { EncryptionKey } from "./constructs/encryption-key.ts";
 import { EventRuleToQueue } from "./constructs/event-rule-to-queue.ts";
 import { FanOutTopic } from "./constructs/fan-out-topic.ts";
@@ -29,6 +30,7 @@ import { LogTrail } from "./constructs/log-trail.ts";
 import { ReaderPolicy } from "./constructs/reader-policy.ts";
 import { addPipelineOutputs, type QueueHandOff } from "./pipeline-outputs.ts";
 import { S3_TECHNOLOGIES } from "./technologies.ts";
+import { workerNames } from "./worker-names.ts";
 
 type SharedQueueSettings = Omit<LogQueueProps, "name" | "senders">;
 
@@ -160,9 +162,15 @@ export class PipelineStack extends TerraformStack {
           // always encrypts its exports with a key it is given.
           this.producerGrants.map((g) => g.producer).filter((p) => this.bucketUsesKey || p === "guardduty"),
         ),
+        logGroupArns: this.config.worker === undefined ? [] : [this.workerLogGroupArn],
       }),
     });
     return key.keyArn;
+  }
+
+  private get workerLogGroupArn(): string {
+    const { partition, region, account } = this.where;
+    return `arn:${partition}:logs:${region}:${account}:log-group:${workerNames(this.config.namePrefix).logGroup}`;
   }
 
   /** The bucket (when the stack creates it) and its policy (when the stack manages it). */
@@ -329,6 +337,9 @@ export class PipelineStack extends TerraformStack {
       reader.attachToRole("attach-to-worker-role", config.access.workerRoleName);
       collectorRoleArn = roleArn(this.where.partition, config.account, config.access.workerRoleName);
     }
+    const worker = this.addWorker(reader, keyArn);
+    // The ECS worker's task role is the collector's role (validation requires self_hosted access with it).
+    if (worker !== undefined) collectorRoleArn = worker.taskRoleArn;
     addPipelineOutputs(this, {
       technologies: this.handOff,
       accessMode: config.access.mode,
@@ -339,6 +350,24 @@ export class PipelineStack extends TerraformStack {
       region: config.region,
       accountId: config.account,
       kmsKeyArn: keyArn ?? "",
+      worker,
+    });
+  }
+
+  /** Our worker as an ECS Fargate service, when `worker` is configured; its task role holds the reader policy. */
+  private addWorker(reader: ReaderPolicy, keyArn: string | undefined): EcsWorker | undefined {
+    const { worker, encryption, technologies, eventRules, namePrefix } = this.config;
+    if (worker === undefined) return undefined;
+    const keyCreatedHere = encryption.mode === "kms" && encryption.existingKeyArn === undefined;
+    return new EcsWorker(this, "worker", {
+      where: this.where,
+      names: workerNames(namePrefix),
+      worker,
+      readerPolicy: reader,
+      queueNames: [...technologies, ...eventRules].map((t) => t.queueName),
+      kmsKeyArn: keyArn,
+      // Only a key whose policy this stack wrote admits CloudWatch Logs for the log group.
+      logKmsKeyArn: keyCreatedHere ? keyArn : undefined,
     });
   }
 }

@@ -3,6 +3,7 @@ import type { ConfigIssue, PipelineConfig, RawPipelineConfig } from "../config.t
 import { S3_TECHNOLOGIES } from "../technologies.ts";
 import { bucketNameProblems } from "./bucket-name.ts";
 import { describeOverlap, findFilterOverlaps, type NotificationRoute } from "./notification-filters.ts";
+import { workerRuleViolations } from "./worker-rules.ts";
 
 /** WAF delivers logs to S3 only into buckets named with this prefix (AWS WAF developer guide). */
 export const WAF_BUCKET_PREFIX = "aws-waf-logs-";
@@ -235,6 +236,7 @@ const RULES: readonly Rule[] = [
   trail,
   fanOut,
   accessRules,
+  workerRuleViolations,
 ];
 
 /** Every cross-field problem of a schema-valid configuration; empty when it can be synthesized. */

@@ -129,3 +129,26 @@ export function eventBridgeScenario(): ScenarioConfig {
     access: { mode: "devo" },
   };
 }
+
+export const WORKER_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/aws-devo-collector:0.1.0`;
+export const WORKER_SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"];
+export const WORKER_VPC = "vpc-0123456789abcdef0";
+
+/** The smallest `worker` section: an ECR image, two subnets and the VPC for the created security group. */
+export function ecsWorkerSection(): ScenarioConfig {
+  return { deploy: "ecs", image: WORKER_IMAGE, subnet_ids: [...WORKER_SUBNETS], vpc_id: WORKER_VPC };
+}
+
+/**
+ * The direct scenario read by our own worker on ECS Fargate instead of Devo: the same queues and objects, so the
+ * task role must pass exactly the reader simulation of Devo's role. Created cluster, egress-only security group,
+ * configuration in Parameter Store, certificate secrets created empty.
+ */
+export function ecsWorkerScenario(): ScenarioConfig {
+  return { ...directScenario(), access: { mode: "self_hosted" }, worker: ecsWorkerSection() };
+}
+
+/** The KMS scenario with the ECS worker: the created key also protects its configuration, secrets and logs. */
+export function ecsWorkerKmsScenario(): ScenarioConfig {
+  return { ...kmsScenario(), access: { mode: "self_hosted" }, worker: ecsWorkerSection() };
+}

@@ -18,6 +18,10 @@ export interface SynthResource {
 
 /** The ExternalId a generated `terraform_data` resolves to in these tests. */
 export const GENERATED_EXTERNAL_ID = "5f0c3d2e-8b1a-4c6f-9e7d-2a4b6c8d0e1f";
+/** The random suffix Secrets Manager appends to a created secret's ARN, in these tests. */
+export const SECRET_SUFFIX = "Xy12Ab";
+/** The id a created security group resolves to in these tests. */
+export const WORKER_SECURITY_GROUP_ID = "sg-0fedcba9876543210";
 /** The ARN a created KMS key resolves to in these tests. */
 export const CREATED_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -116,6 +120,28 @@ export class Synth {
         arn: () => `arn:aws:events:${region}:${account}:rule/${resource.name}`,
       },
       terraform_data: { 'output["external_id"]': () => GENERATED_EXTERNAL_ID },
+      aws_secretsmanager_secret: {
+        arn: () => `arn:aws:secretsmanager:${region}:${account}:secret:${resource.name}-${SECRET_SUFFIX}`,
+      },
+      aws_ssm_parameter: { name: () => resource.name },
+      aws_ecs_cluster: {
+        name: () => resource.name,
+        arn: () => `arn:aws:ecs:${region}:${account}:cluster/${resource.name}`,
+      },
+      aws_ecs_service: { name: () => resource.name },
+      aws_ecs_task_definition: {
+        arn: () => `arn:aws:ecs:${region}:${account}:task-definition/${resource.family}:1`,
+      },
+      aws_cloudwatch_log_group: {
+        name: () => resource.name,
+        arn: () => `arn:aws:logs:${region}:${account}:log-group:${resource.name}`,
+      },
+      aws_security_group: { id: () => WORKER_SECURITY_GROUP_ID },
+      aws_appautoscaling_target: {
+        resource_id: () => resource.resource_id,
+        scalable_dimension: () => resource.scalable_dimension,
+        service_namespace: () => resource.service_namespace,
+      },
     };
     const getter = known[type]?.[attribute];
     if (getter === undefined) throw new Error(`no test value for ${path}`);

@@ -1,0 +1,89 @@
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy/index.js";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target/index.js";
+import { Construct } from "constructs";
+import type { EcsWorkerConfig } from "../worker-config.ts";
+
+export interface WorkerAutoscalingProps {
+  clusterName: string;
+  /** A reference to the service's name, so the target waits for the service. */
+  serviceName: string;
+  /** The collector queues the worker reads (names, as SQS's CloudWatch dimension takes them). */
+  queueNames: readonly string[];
+  scaling: EcsWorkerConfig["scaling"];
+}
+
+/**
+ * Scales the worker service between `min_tasks` and `max_tasks` on the backlog per task: the visible messages of
+ * every collector queue, summed, divided by the running tasks (Container Insights' RunningTaskCount). Target
+ * tracking adds tasks quickly when the backlog per task passes the target and removes them slowly (the scale-in
+ * cooldown, plus target tracking's own 15 minutes of low readings), because every removed task hands its
+ * in-flight messages back to the queue.
+ */
+export class WorkerAutoscaling extends Construct {
+  readonly target: AppautoscalingTarget;
+  readonly policy: AppautoscalingPolicy;
+
+  constructor(scope: Construct, id: string, props: WorkerAutoscalingProps) {
+    super(scope, id);
+    this.target = new AppautoscalingTarget(this, "target", {
+      serviceNamespace: "ecs",
+      scalableDimension: "ecs:service:DesiredCount",
+      resourceId: `service/${props.clusterName}/${props.serviceName}`,
+      minCapacity: props.scaling.minTasks,
+      maxCapacity: props.scaling.maxTasks,
+    });
+    const queueIds = props.queueNames.map((_, i) => `queue${i}`);
+    this.policy = new AppautoscalingPolicy(this, "backlog-per-task", {
+      name: "backlog-per-task",
+      policyType: "TargetTrackingScaling",
+      serviceNamespace: this.target.serviceNamespace,
+      scalableDimension: this.target.scalableDimension,
+      resourceId: this.target.resourceId,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: props.scaling.backlogPerTask,
+        scaleOutCooldown: props.scaling.scaleOutCooldownSeconds,
+        scaleInCooldown: props.scaling.scaleInCooldownSeconds,
+        customizedMetricSpecification: {
+          metrics: [
+            ...props.queueNames.map((queueName, i) => ({
+              id: queueIds[i],
+              label: `Visible messages in ${queueName}`,
+              returnData: false,
+              metricStat: {
+                stat: "Sum",
+                metric: {
+                  namespace: "AWS/SQS",
+                  metricName: "ApproximateNumberOfMessagesVisible",
+                  dimensions: [{ name: "QueueName", value: queueName }],
+                },
+              },
+            })),
+            {
+              id: "tasks",
+              label: "Running worker tasks",
+              returnData: false,
+              metricStat: {
+                stat: "Average",
+                metric: {
+                  namespace: "ECS/ContainerInsights",
+                  metricName: "RunningTaskCount",
+                  dimensions: [
+                    { name: "ClusterName", value: props.clusterName },
+                    { name: "ServiceName", value: props.serviceName },
+                  ],
+                },
+              },
+            },
+            {
+              id: "backlogpertask",
+              label: "Visible messages per running task",
+              // SUM over the list keeps a queue without a data point (idle queues stop reporting) from blanking the sum.
+              expression: `SUM([${queueIds.join(", ")}]) / tasks`,
+              returnData: true,
+            },
+          ],
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import type { ConfigIssue, PipelineConfig } from "../config.ts";
+
+/**
+ * Fargate's CPU/memory pairs (MiB): for each CPU value, the smallest and largest memory and the step between
+ * (Amazon ECS developer guide, "Task CPU and memory").
+ */
+const FARGATE_SIZES: Record<number, { min: number; max: number; step: number }> = {
+  256: { min: 512, max: 2048, step: 512 },
+  512: { min: 1024, max: 4096, step: 1024 },
+  1024: { min: 2048, max: 8192, step: 1024 },
+  2048: { min: 4096, max: 16384, step: 1024 },
+  4096: { min: 8192, max: 30720, step: 1024 },
+  8192: { min: 16384, max: 61440, step: 4096 },
+  16384: { min: 32768, max: 122880, step: 8192 },
+};
+
+function memoryFits(cpu: number, memory: number): boolean {
+  const size = FARGATE_SIZES[cpu];
+  if (size === undefined) return false;
+  // 256 CPU units take 512, 1024 or 2048 MiB only: 1536 fits the range but is not offered.
+  if (cpu === 256) return [512, 1024, 2048].includes(memory);
+  return memory >= size.min && memory <= size.max && (memory - size.min) % size.step === 0;
+}
+
+/**
+ * Cross-field rules of `worker` (only when it is present): a Fargate task size that exists, a network the tasks
+ * can start in, sensible scaling bounds, and the access mode that puts the reader policy on the task role.
+ */
+export function workerRuleViolations(config: PipelineConfig): ConfigIssue[] {
+  const worker = config.worker;
+  if (worker === undefined) return [];
+  const issues: ConfigIssue[] = [];
+  if (FARGATE_SIZES[worker.cpu] === undefined) {
+    issues.push({
+      path: "worker.cpu",
+      message: `Fargate offers ${Object.keys(FARGATE_SIZES).join(", ")} CPU units, not ${worker.cpu}`,
+    });
+  } else if (!memoryFits(worker.cpu, worker.memory)) {
+    const size = FARGATE_SIZES[worker.cpu];
+    issues.push({
+      path: "worker.memory",
+      message: `with cpu ${worker.cpu}, Fargate takes ${size.min}-${size.max} MiB in steps of ${size.step}, not ${worker.memory}`,
+    });
+  }
+  if (worker.subnetIds.length === 0) {
+    issues.push({
+      path: "worker.subnet_ids",
+      message: "required with deploy: ecs: the private subnets the tasks run in (with a route to AWS APIs and Devo)",
+    });
+  }
+  if (worker.securityGroupIds === undefined && worker.vpcId === undefined) {
+    issues.push({
+      path: "worker.vpc_id",
+      message: "required to create the worker's egress-only security group; or give worker.security_group_ids",
+    });
+  }
+  if (worker.securityGroupIds !== undefined && worker.vpcId !== undefined) {
+    issues.push({
+      path: "worker.vpc_id",
+      message:
+        "used only to create a security group; with worker.security_group_ids it would be ignored, so leave it out",
+    });
+  }
+  if (worker.scaling.minTasks > worker.scaling.maxTasks) {
+    issues.push({
+      path: "worker.scaling.min_tasks",
+      message: `must not exceed worker.scaling.max_tasks (${worker.scaling.maxTasks})`,
+    });
+  }
+  if (worker.clusterArn !== undefined) {
+    const region = worker.clusterArn.split(":")[3];
+    const account = worker.clusterArn.split(":")[4];
+    if (region !== config.region || account !== config.account) {
+      issues.push({
+        path: "worker.cluster_arn",
+        message: `the cluster must be in the pipeline's account and region (${config.account}, ${config.region})`,
+      });
+    }
+  }
+  if (config.access.mode !== "self_hosted") {
+    issues.push({
+      path: "access.mode",
+      message:
+        "the ECS worker reads the queues with its own task role, which gets the reader policy; set access.mode: self_hosted " +
+        "(devo mode would also create a role for Devo's hosted collector to read the same queues)",
+    });
+  }
+  return issues;
+}
