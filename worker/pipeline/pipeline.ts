@@ -45,6 +45,8 @@ export class Pipeline {
   readonly #slots: WeightedSemaphore;
   readonly #bytes: WeightedSemaphore;
   readonly #hardStop = new AbortController();
+  /** Acknowledgements under way: their items no longer hold a slot. */
+  readonly #acks = new Set<Promise<void>>();
   readonly #summary: RunSummary = {
     workAcked: 0,
     workFailed: 0,
@@ -88,7 +90,7 @@ export class Pipeline {
     signal.addEventListener("abort", onStop, { once: true });
     try {
       await Promise.all(this.#sources.map((source) => this.#drive(source, signal, options.untilIdle, inFlight)));
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      while (inFlight.size > 0 || this.#acks.size > 0) await Promise.all([...inFlight, ...this.#acks]);
     } finally {
       signal.removeEventListener("abort", onStop);
       await this.#closeAll();
@@ -156,6 +158,24 @@ export class Pipeline {
         bytes += size;
       }
       await this.#abortable(Promise.all(sends));
+    } catch (error) {
+      await this.#handBack(source, item, sends, error);
+      this.#metrics.workInFlight.dec();
+      return;
+    }
+    // Everything is delivered: the slot is free for the next item while the acknowledgement (an SQS delete,
+    // batched with others) completes. `run` waits for it before closing.
+    const acking = this.#acknowledge(source, item, { events, bytes, byTag });
+    this.#acks.add(acking);
+    void acking.finally(() => this.#acks.delete(acking));
+  }
+
+  async #acknowledge(
+    source: Source,
+    item: WorkItem,
+    { events, bytes, byTag }: { events: number; bytes: number; byTag: Map<string, number> },
+  ): Promise<void> {
+    try {
       await item.ack();
       this.#summary.lastAckAt = Date.now();
       this.#summary.workAcked++;
@@ -166,23 +186,29 @@ export class Pipeline {
         this.#metrics.events.inc({ source: source.id, tag }, count);
       }
     } catch (error) {
-      const reason = error instanceof Error ? error : new Error(String(error));
-      if (reason instanceof WorkAbandoned) this.#summary.workAbandoned++;
-      else this.#summary.workFailed++;
-      // Let the other sends of this item settle before handing it back (unless the grace period is over:
-      // an output that never answers must not hold the shutdown).
-      await this.#abortable(Promise.allSettled(sends)).catch(() => undefined);
-      await item
-        .nack(reason)
-        .catch((nackError: Error) =>
-          this.#logger.error(
-            { source: source.id, work: item.description, err: nackError.message },
-            "handing work back failed",
-          ),
-        );
+      // The delete failed for good: the message comes back after its visibility timeout (a duplicate, not a loss).
+      await this.#handBack(source, item, [], error);
     } finally {
       this.#metrics.workInFlight.dec();
     }
+  }
+
+  /** A failed item goes back to its source (which retries it later or dead-letters it); never deleted here. */
+  async #handBack(source: Source, item: WorkItem, sends: Promise<void>[], error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error : new Error(String(error));
+    if (reason instanceof WorkAbandoned) this.#summary.workAbandoned++;
+    else this.#summary.workFailed++;
+    // Let the other sends of this item settle before handing it back (unless the grace period is over:
+    // an output that never answers must not hold the shutdown).
+    await this.#abortable(Promise.allSettled(sends)).catch(() => undefined);
+    await item
+      .nack(reason)
+      .catch((nackError: Error) =>
+        this.#logger.error(
+          { source: source.id, work: item.description, err: nackError.message },
+          "handing work back failed",
+        ),
+      );
   }
 
   /** Waits for `promise`, unless the shutdown grace period ends first. */
