@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type ConfigIssue, PipelineConfigError, parsePipelineConfig } from "../../infra/config.ts";
+import {
+  ecsWorkerScenario,
+  type ScenarioConfig,
+  WORKER_IMAGE,
+  WORKER_SUBNETS,
+  WORKER_VPC,
+} from "./helpers/scenarios.ts";
+
+/** The ECS scenario with `worker` changed; `undefined` removes a key. */
+function withWorker(changes: Record<string, unknown>, top: ScenarioConfig = {}): ScenarioConfig {
+  const scenario = { ...ecsWorkerScenario(), ...top };
+  scenario.worker = { ...scenario.worker, ...changes };
+  return scenario;
+}
+
+function issuesOf(value: unknown): ConfigIssue[] {
+  try {
+    parsePipelineConfig(value, "test.yaml");
+  } catch (error) {
+    assert.ok(error instanceof PipelineConfigError, String(error));
+    return error.issues;
+  }
+  assert.fail("the configuration was accepted");
+}
+
+function assertIssue(issues: ConfigIssue[], path: string, message: RegExp): void {
+  assert.ok(
+    issues.some((i) => i.path === path && message.test(i.message)),
+    `no issue at ${path} matching ${message}; got:\n${issues.map((i) => `${i.path}: ${i.message}`).join("\n")}`,
+  );
+}
+
+describe("worker configuration: defaults", () => {
+  it("fills every default of the smallest ECS section", () => {
+    assert.deepEqual(parsePipelineConfig(ecsWorkerScenario()).worker, {
+      image: WORKER_IMAGE,
+      cpu: 512,
+      memory: 1024,
+      architecture: "x86_64",
+      stopTimeoutSeconds: 45,
+      logRetentionDays: 30,
+      configStore: "ssm_parameter",
+      certificates: undefined,
+      clusterArn: undefined,
+      subnetIds: WORKER_SUBNETS,
+      securityGroupIds: undefined,
+      vpcId: WORKER_VPC,
+      assignPublicIp: false,
+      scaling: {
+        minTasks: 1,
+        maxTasks: 4,
+        backlogPerTask: 300,
+        scaleOutCooldownSeconds: 60,
+        scaleInCooldownSeconds: 600,
+      },
+    });
+  });
+
+  it("leaves worker undefined when the section is absent", () => {
+    const { worker: _none, ...rest } = ecsWorkerScenario();
+    assert.equal(parsePipelineConfig(rest).worker, undefined);
+  });
+
+  it("accepts every Fargate size it is given that Fargate offers", () => {
+    for (const [cpu, memory] of [
+      [256, 512],
+      [256, 2048],
+      [1024, 8192],
+      [4096, 30720],
+      [8192, 20480],
+      [16384, 122880],
+    ]) {
+      assert.equal(parsePipelineConfig(withWorker({ cpu, memory })).worker?.memory, memory, `${cpu}/${memory}`);
+    }
+  });
+});
+
+describe("worker configuration: refused, with the YAML path", () => {
+  it("deploy: ecs without subnets", () => {
+    assertIssue(issuesOf(withWorker({ subnet_ids: undefined })), "worker.subnet_ids", /required with deploy: ecs/);
+    assertIssue(issuesOf(withWorker({ subnet_ids: [] })), "worker.subnet_ids", /at least 1|>=1/i);
+  });
+
+  it("min_tasks above max_tasks", () => {
+    assertIssue(
+      issuesOf(withWorker({ scaling: { min_tasks: 5, max_tasks: 2 } })),
+      "worker.scaling.min_tasks",
+      /must not exceed worker\.scaling\.max_tasks \(2\)/,
+    );
+  });
+
+  it("an ECS worker with Devo's access mode: the task role needs the reader policy", () => {
+    assertIssue(issuesOf(withWorker({}, { access: { mode: "devo" } })), "access.mode", /set access\.mode: self_hosted/);
+  });
+
+  it("no security group and nothing to create one in, or both a group and a VPC", () => {
+    assertIssue(
+      issuesOf(withWorker({ vpc_id: undefined })),
+      "worker.vpc_id",
+      /required to create the worker's egress-only security group/,
+    );
+    assertIssue(
+      issuesOf(withWorker({ security_group_ids: ["sg-0123456789abcdef0"] })),
+      "worker.vpc_id",
+      /with worker\.security_group_ids it would be ignored/,
+    );
+  });
+
+  it("CPU/memory pairs Fargate does not offer", () => {
+    assertIssue(issuesOf(withWorker({ cpu: 300 })), "worker.cpu", /Fargate offers 256, 512, .* not 300/);
+    assertIssue(issuesOf(withWorker({ cpu: 512, memory: 512 })), "worker.memory", /1024-4096 MiB in steps of 1024/);
+    assertIssue(issuesOf(withWorker({ cpu: 256, memory: 1536 })), "worker.memory", /not 1536/);
+    assertIssue(issuesOf(withWorker({ cpu: 1024, memory: 2500 })), "worker.memory", /not 2500/);
+  });
+
+  it("images without a pinned version, or that would break the task definition", () => {
+    assertIssue(issuesOf(withWorker({ image: "acme/collector" })), "worker.image", /with a tag or digest/);
+    assertIssue(issuesOf(withWorker({ image: "acme/collector:latest" })), "worker.image", /instead of :latest/);
+    assertIssue(issuesOf(withWorker({ image: 'acme/collector:1"x' })), "worker.image", /tag or digest/);
+  });
+
+  it("bad ids, ARNs and ranges", () => {
+    const issues = issuesOf(
+      withWorker({
+        deploy: "ec2",
+        subnet_ids: ["subnet-xyz"],
+        vpc_id: "vpc1",
+        cluster_arn: "arn:aws:ecs:eu-west-1:111122223333:service/x",
+        stop_timeout_seconds: 300,
+        log_retention_days: 31,
+        config_store: "s3",
+        certificates: {
+          chain_secret_arn: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:devo/chain",
+          cert_secret_arn: "x",
+          key_secret_arn: "x",
+        },
+        scaling: { min_tasks: 0, unknown: 1 },
+        extra: true,
+      }),
+    );
+    assertIssue(issues, "worker.deploy", /ecs/);
+    assertIssue(issues, "worker.subnet_ids[0]", /must be a subnet id/);
+    assertIssue(issues, "worker.vpc_id", /must be a VPC id/);
+    assertIssue(issues, "worker.cluster_arn", /must be an ECS cluster ARN/);
+    assertIssue(issues, "worker.stop_timeout_seconds", /120/);
+    assertIssue(issues, "worker.log_retention_days", /one of CloudWatch Logs' retention periods/);
+    assertIssue(issues, "worker.config_store", /ssm_parameter|secrets_manager/);
+    assertIssue(issues, "worker.certificates.chain_secret_arn", /six-character suffix/);
+    assertIssue(issues, "worker.scaling.min_tasks", />=1|at least 1|too small/i);
+    assertIssue(issues, "worker.scaling", /unknown|Unrecognized/i);
+    assertIssue(issues, "worker", /unknown|Unrecognized/i);
+  });
+
+  it("a cluster of another account or Region", () => {
+    assertIssue(
+      issuesOf(withWorker({ cluster_arn: "arn:aws:ecs:us-east-1:111122223333:cluster/platform" })),
+      "worker.cluster_arn",
+      /in the pipeline's account and region/,
+    );
+  });
+
+  it("reports every worker problem at once, beside the pipeline's own", () => {
+    const issues = issuesOf(
+      withWorker(
+        { subnet_ids: undefined, cpu: 512, memory: 512, scaling: { min_tasks: 3, max_tasks: 1 } },
+        {
+          access: { mode: "devo" },
+          queues: { message_retention_seconds: 1209600 },
+        },
+      ),
+    );
+    const paths = issues.map((i) => i.path).sort();
+    assert.deepEqual(paths, [
+      "access.mode",
+      "queues.dead_letter_retention_seconds",
+      "worker.memory",
+      "worker.scaling.min_tasks",
+      "worker.subnet_ids",
+    ]);
+  });
+});
