@@ -3,6 +3,7 @@ import { readObject } from "../../worker/formats/read-object.ts";
 import { formatJsonLine } from "../../worker/outputs/devo-line.ts";
 import { findService } from "../../worker/services/catalog.ts";
 import { newParseStats } from "../../worker/services/service-definition.ts";
+import { BENCH, type BenchQueue } from "./fauxqs-process.ts";
 
 export interface BoundResult {
   events: number;
@@ -37,4 +38,20 @@ export async function measureBound(
   const ms = performance.now() - started;
   if (serialized === 0) throw new Error(`the bound run of ${service} produced no events`);
   return { events, decompressedBytes: objects.reduce((sum, o) => sum + o.decompressedBytes, 0), ms };
+}
+
+/** The bound of a mixed dataset: each queue's objects through its own service, one after the other. */
+export async function measureDatasetBound(
+  objects: readonly { queue: BenchQueue; key: string; body: Buffer; decompressedBytes: number }[],
+): Promise<BoundResult> {
+  const total: BoundResult = { events: 0, decompressedBytes: 0, ms: 0 };
+  for (const queue of Object.keys(BENCH.services) as BenchQueue[]) {
+    const group = objects.filter((o) => o.queue === queue);
+    if (group.length === 0) continue;
+    const result = await measureBound(BENCH.services[queue], group);
+    total.events += result.events;
+    total.decompressedBytes += result.decompressedBytes;
+    total.ms += result.ms;
+  }
+  return total;
 }

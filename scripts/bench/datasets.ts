@@ -7,9 +7,10 @@ import {
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
+import { albLog, type GeneratedLog, vpcFlowLog } from "../fixtures/access-log-generators.ts";
 import { cloudTrailFileBody, generateCloudTrailFile } from "../fixtures/cloudtrail-generator.ts";
-import { seededRandom } from "../fixtures/random.ts";
-import { BENCH } from "./fauxqs-process.ts";
+import { hex, seededRandom } from "../fixtures/random.ts";
+import { BENCH, type BenchQueue } from "./fauxqs-process.ts";
 
 /**
  * A real 5-minute CloudTrail file comes from a few active sessions: the same principal, access key and source IP
@@ -26,6 +27,8 @@ function withSessions(records: Record<string, unknown>[], seed: number, sessions
 }
 
 export interface BenchObject {
+  /** The queue that announces it, and so the service that reads it. */
+  queue: BenchQueue;
   key: string;
   /** gzip bytes as stored in S3. */
   body: Buffer;
@@ -53,7 +56,49 @@ export function cloudTrailObjects(targetBytes: number, seed = 90): BenchObject[]
     const body = gzipSync(json);
     const decompressedBytes = Buffer.byteLength(json);
     total += decompressedBytes;
-    objects.push({ key: file.key, body, decompressedBytes, records: file.records.length });
+    objects.push({ queue: "cloudtrail", key: file.key, body, decompressedBytes, records: file.records.length });
+  }
+  return objects;
+}
+
+const LINE_LOGS: Record<
+  "vpc" | "alb",
+  { make: (count: number, seed: number) => GeneratedLog; key: (stamp: string, seed: number) => string }
+> = {
+  vpc: {
+    make: vpcFlowLog,
+    key: (stamp, seed) =>
+      `AWSLogs/${BENCH.account}/vpcflowlogs/${BENCH.region}/2026/11/22/${BENCH.account}_vpcflowlogs_${BENCH.region}_fl-0a1b2c3d4e5f60718_${stamp}_${hex(seededRandom(seed), 8)}.log.gz`,
+  },
+  alb: {
+    make: albLog,
+    key: (stamp, seed) =>
+      `AWSLogs/${BENCH.account}/elasticloadbalancing/${BENCH.region}/2026/11/22/${BENCH.account}_elasticloadbalancing_${BENCH.region}_app.web-prod.50dc6c495c0c9188_${stamp}_203.0.113.7_${hex(seededRandom(seed), 8)}.log.gz`,
+  },
+};
+
+/**
+ * VPC Flow Logs or ALB access log files, gzipped as AWS delivers them (every 5 minutes per interface or load
+ * balancer node), until `targetBytes` of text are reached; 5,000-20,000 lines per file.
+ */
+export function lineLogObjects(kind: "vpc" | "alb", targetBytes: number, seed = 30): BenchObject[] {
+  const objects: BenchObject[] = [];
+  let total = 0;
+  for (let index = 0; total < targetBytes; index++) {
+    const log = LINE_LOGS[kind].make(5_000 + ((index * 7919) % 15_000), seed * 10_000 + index);
+    const stamp = new Date(Date.UTC(2026, 10, 22, 0, 0, 0) + index * 300_000)
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .slice(0, 13);
+    const decompressedBytes = Buffer.byteLength(log.text);
+    total += decompressedBytes;
+    objects.push({
+      queue: kind,
+      key: LINE_LOGS[kind].key(`${stamp}Z`, seed * 10_000 + index),
+      body: gzipSync(log.text),
+      decompressedBytes,
+      records: log.events,
+    });
   }
   return objects;
 }

@@ -12,14 +12,21 @@ export const BENCH = {
   region: "us-east-1",
   account: "123456789012",
   bucket: "bench-logs",
-  queue: "bench-logs",
+  /** One queue per log type, as the infrastructure builds them (one Devo service reads each). */
+  queues: { cloudtrail: "bench-cloudtrail", vpc: "bench-vpc", alb: "bench-alb" },
+  /** The Devo service that reads each queue. */
+  services: { cloudtrail: "aws_sqs_cloudtrail", vpc: "aws_sqs_vpc", alb: "aws_sqs_alb" },
   dlq: "bench-logs-dlq",
   credentials: { accessKeyId: "bench", secretAccessKey: "bench-secret" },
 } as const;
 
+export type BenchQueue = keyof typeof BENCH.queues;
+
 export interface FauxqsProcess {
   endpoint: string;
+  /** The CloudTrail queue (the one most measures use). */
   queueUrl: string;
+  queueUrls: Record<BenchQueue, string>;
   pid: number;
   stop(): Promise<void>;
 }
@@ -48,8 +55,8 @@ export async function startFauxqsProcess(): Promise<FauxqsProcess> {
     JSON.stringify({
       queues: [
         { name: BENCH.dlq, attributes: { MessageRetentionPeriod: "1209600" } },
-        {
-          name: BENCH.queue,
+        ...Object.values(BENCH.queues).map((name) => ({
+          name,
           attributes: {
             VisibilityTimeout: "120",
             RedrivePolicy: JSON.stringify({
@@ -57,7 +64,7 @@ export async function startFauxqsProcess(): Promise<FauxqsProcess> {
               maxReceiveCount: "5",
             }),
           },
-        },
+        })),
       ],
       buckets: [BENCH.bucket],
     }),
@@ -89,9 +96,16 @@ export async function startFauxqsProcess(): Promise<FauxqsProcess> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  const urlOf = (name: string) => `http://sqs.${BENCH.region}.localhost:${port}/000000000000/${name}`;
+  const queueUrls = {
+    cloudtrail: urlOf(BENCH.queues.cloudtrail),
+    vpc: urlOf(BENCH.queues.vpc),
+    alb: urlOf(BENCH.queues.alb),
+  };
   return {
     endpoint,
-    queueUrl: `http://sqs.${BENCH.region}.localhost:${port}/000000000000/${BENCH.queue}`,
+    queueUrl: queueUrls.cloudtrail,
+    queueUrls,
     pid: child.pid ?? 0,
     async stop() {
       if (child.exitCode !== null) return;

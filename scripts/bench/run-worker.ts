@@ -38,10 +38,12 @@ export function peakRssMb(pid: number): number {
  * The worker as it runs: `BENCH_WORKER=dist/aws-devo-collector.mjs` benches the bundle that ships (`npm run build`),
  * the default the TypeScript source (type stripping adds its transformer's memory and start-up time).
  */
-export const WORKER_ENTRY = resolve(root, process.env.BENCH_WORKER ?? "worker/main.ts");
+export function workerEntry(): string {
+  return resolve(root, process.env.BENCH_WORKER ?? "worker/main.ts");
+}
 
 export function spawnWorker(args: string[], extraNodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...extraNodeArgs, WORKER_ENTRY, ...args], {
+  return spawn(process.execPath, [...extraNodeArgs, workerEntry(), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
   });

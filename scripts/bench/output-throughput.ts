@@ -1,14 +1,12 @@
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
+import { makeTestCerts } from "../../test/helpers/certs.ts";
+import { SyslogNg } from "../../test/helpers/syslog-ng.ts";
+import { TlsSink } from "../../test/helpers/tls-sink.ts";
 import { outputsSchema } from "../../worker/config/outputs-schema.ts";
 import { createOutputs } from "../../worker/outputs/create-outputs.ts";
 import { DevoLineFormatter } from "../../worker/outputs/devo-line.ts";
 import type { DevoEvent } from "../../worker/pipeline/event.ts";
 import { WeightedSemaphore } from "../../worker/pipeline/weighted-semaphore.ts";
-import { makeTestCerts } from "./certs.ts";
-import { SyslogNg } from "./syslog-ng.ts";
-import { TlsSink } from "./tls-sink.ts";
 
 export interface OutputBenchOptions {
   /** Receiver: a real syslog-ng with mutual TLS, or a bare node:tls server that only counts lines. */
@@ -156,21 +154,4 @@ export function benchFormatter(events = 1_000_000, messageBytes = 300): { linesP
   const seconds = (performance.now() - started) / 1000;
   if (length === 0) throw new Error("nothing formatted");
   return { linesPerSecond: Math.round(events / seconds) };
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  benchFormatter(200_000); // warm-up: the first run measures the JIT, not the formatter
-  console.log(JSON.stringify({ formatter: benchFormatter() }));
-  const large = { events: 1_000_000, bufferBytes: 256 * 1024 * 1024, inFlight: 256 * 1024 * 1024 };
-  for (const run of [
-    { into: "tls-sink" },
-    { into: "syslog-ng" },
-    { into: "tls-sink", ...large },
-    { into: "tls-sink", ...large, connections: 4 },
-    { into: "tls-sink", ...large, gzip: true },
-    { into: "syslog-ng", ...large },
-    { into: "syslog-ng", ...large, connections: 4 },
-  ] as OutputBenchOptions[]) {
-    console.log(JSON.stringify(await benchDevoOutput(run)));
-  }
 }
