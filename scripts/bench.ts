@@ -9,6 +9,7 @@
  * (1: CPU profiles of the worker runs in bench-output/profiles).
  */
 import { mkdir, rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -137,6 +138,8 @@ async function main(): Promise<number> {
       const untilIdleMs = Math.max(...runs.map((r) => r.summary.elapsedMs));
       return {
         events,
+        /** Cores the worker processes kept busy while they ran (main thread, zlib and GC threads). */
+        cores: runs.reduce((s, r) => s + r.cpuMs, 0) / Math.max(...runs.map((r) => r.wallMs)),
         duplicates: delivered - records,
         activeMs,
         untilIdleMs,
@@ -169,7 +172,7 @@ async function main(): Promise<number> {
     const oneMbps = decompressed / MB / (one.activeMs / 1000);
     rows.push([
       "1 worker → file",
-      `${fmt(one.eps)} events/s, ${oneMbps.toFixed(1)} MB/s over ${seconds(one.activeMs)} of work (${seconds(one.untilIdleMs)} until idle), peak RSS ${one.peak.toFixed(0)} MB`,
+      `${fmt(one.eps)} events/s, ${oneMbps.toFixed(1)} MB/s over ${seconds(one.activeMs)} of work (${seconds(one.untilIdleMs)} until idle), ${one.cores.toFixed(2)} cores busy, peak RSS ${one.peak.toFixed(0)} MB`,
     ]);
     rows.push(["ratio to bound", (one.eps / boundEps).toFixed(2)]);
 
@@ -182,7 +185,7 @@ async function main(): Promise<number> {
     if (two === undefined) throw new Error("no two-worker round ran");
     rows.push([
       "2 workers → 2 files",
-      `${fmt(two.eps)} events/s (${(two.eps / one.eps).toFixed(2)}× one), duplicates ${two.duplicates}, peak RSS ${two.peak.toFixed(0)} MB each at most`,
+      `${fmt(two.eps)} events/s (${(two.eps / one.eps).toFixed(2)}× one), ${two.cores.toFixed(2)} cores busy of ${availableParallelism()}, duplicates ${two.duplicates}, peak RSS ${two.peak.toFixed(0)} MB each at most`,
     ]);
 
     // ---- Per-format parse throughput (one thread, decompression included).

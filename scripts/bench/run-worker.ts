@@ -11,6 +11,8 @@ export interface WorkerRun {
   code: number | null;
   wallMs: number;
   peakRssMb: number;
+  /** CPU time of the worker (all its threads), as last sampled before it exited. */
+  cpuMs: number;
   summary: {
     events: number;
     elapsedMs: number;
@@ -38,6 +40,21 @@ export function peakRssMb(pid: number): number {
  * The worker as it runs: `BENCH_WORKER=dist/aws-devo-collector.mjs` benches the bundle that ships (`npm run build`),
  * the default the TypeScript source (type stripping adds its transformer's memory and start-up time).
  */
+/** CPU time (user + system, all threads) the process has used so far, in ms; undefined once it is gone. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at ") "; utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on (the kernel's ABI for /proc times). */
+const CLOCK_TICKS = 100;
+
 export function workerEntry(): string {
   return resolve(root, process.env.BENCH_WORKER ?? "worker/main.ts");
 }
@@ -50,8 +67,8 @@ export function spawnWorker(args: string[], extraNodeArgs: string[] = []): Child
 }
 
 /**
- * Runs `worker/main.ts run --until-idle` as its own process and samples its peak RSS every 25 ms (VmHWM, so a
- * peak between samples is not missed as long as one sample lands before exit).
+ * Runs the worker's `run --until-idle` as its own process and samples its peak RSS every 25 ms (VmHWM, so a
+ * peak between samples is not missed as long as one sample lands before exit) and its CPU time.
  */
 export async function runWorkerUntilIdle(
   config: string,
@@ -66,13 +83,15 @@ export async function runWorkerUntilIdle(
   });
   child.stdout?.resume();
   let peak = 0;
+  let cpu = 0;
   const pid = child.pid ?? 0;
   const timer = setInterval(() => {
     peak = Math.max(peak, peakRssMb(pid));
+    cpu = cpuMs(pid) ?? cpu;
   }, 25);
   const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
   clearInterval(timer);
   const wallMs = performance.now() - started;
   const summary = JSON.parse(await readFile(summaryFile, "utf8")) as WorkerRun["summary"];
-  return { code, wallMs, peakRssMb: peak, summary, stderr };
+  return { code, wallMs, peakRssMb: peak, cpuMs: cpu, summary, stderr };
 }
