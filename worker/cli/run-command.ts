@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../config/load-config.ts";
+import { type Config, ConfigError, loadConfig, loadConfigFromEnv } from "../config/load-config.ts";
 import { readInlineEvents } from "../formats/read-inline-events.ts";
 import { readObject } from "../formats/read-object.ts";
 import { startObservabilityServer } from "../observability/http-server.ts";
@@ -15,13 +15,18 @@ import { createStateStore } from "../state/create-state-store.ts";
 import type { CommandIo } from "./command-io.ts";
 
 export const RUN_USAGE = `aws-devo-collector run --config FILE [options]
+aws-devo-collector run --config-env NAME [options]
 
-Runs every enabled input and service of FILE (Devo's collector config format) until SIGTERM/SIGINT.
+Runs every enabled input and service of the configuration (Devo's collector config format) until SIGTERM/SIGINT.
 
 Options:
   --config FILE        the configuration (YAML or JSON)
+  --config-env NAME    the configuration is the value of environment variable NAME (containers: ECS injects the
+                       configuration parameter or secret as a variable); give --config or --config-env, not both
   --until-idle         exit 0 once every queue is drained, every output flushed and every message deleted
-  --certs-dir DIR      where output certificates are (default: certs/ beside the config's folder)
+  --certs-dir DIR      where relative certificate paths of outputs resolve (default: certs/ beside the config's
+                       folder; with --config-env, certs/ in the working directory). An output's chain, cert, key
+                       or key_passphrase may instead be env:NAME: the PEM text (or passphrase) is in variable NAME
   --metrics-port N     serve /metrics and /healthz on port N (overrides globals.metrics.port)
   --summary-json FILE  write the run's summary (events per table, …) as JSON when it ends
 `;
@@ -39,26 +44,39 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
     io.stdout.write(RUN_USAGE);
     return 0;
   }
-  if (values.config === undefined) {
-    io.stderr.write(`missing --config FILE\n\n${RUN_USAGE}`);
+  const configEnv = values["config-env"];
+  if (values.config !== undefined && configEnv !== undefined) {
+    io.stderr.write(
+      `--config and --config-env are mutually exclusive: give the configuration as a file or as a variable, not both\n\n${RUN_USAGE}`,
+    );
     return 2;
   }
-  const configPath = resolve(values.config);
+  if (values.config === undefined && configEnv === undefined) {
+    io.stderr.write(`missing --config FILE (or --config-env NAME)\n\n${RUN_USAGE}`);
+    return 2;
+  }
+  // Names the configuration in errors: the resolved path, or `env:NAME`.
+  const configPath = values.config === undefined ? undefined : resolve(values.config);
+  const configSource = configPath ?? `env:${configEnv}`;
   const logger = createLogger();
   try {
-    const config = await loadConfig(configPath);
+    const config: Config =
+      configPath !== undefined ? await loadConfig(configPath) : loadConfigFromEnv(configEnv as string);
     if (config.globals.debug) logger.level = "debug";
     const metrics = createMetrics();
-    const certsDir = values["certs-dir"] ?? resolve(dirname(configPath), "..", "certs");
+    const certsDir =
+      values["certs-dir"] ??
+      (configPath !== undefined ? resolve(dirname(configPath), "..", "certs") : resolve("certs"));
     const outputs = await createOutputs(config.outputs, { certsDir, hostname: hostname(), logger });
     const sources = buildSources(config.inputs, {
       logger,
       metrics,
       readers: { readObject, readInlineEvents },
-      configSource: configPath,
+      configSource,
       state: createStateStore(config.globals.persistence, logger),
     });
-    if (sources.length === 0) throw new ConfigError(configPath, ["no enabled input has a service this worker can run"]);
+    if (sources.length === 0)
+      throw new ConfigError(configSource, ["no enabled input has a service this worker can run"]);
     const pipeline = new Pipeline(
       sources,
       outputs,
@@ -124,6 +142,7 @@ function parseRunArgs(argv: string[]) {
     args: argv,
     options: {
       config: { type: "string", short: "c" },
+      "config-env": { type: "string" },
       "until-idle": { type: "boolean" },
       "certs-dir": { type: "string" },
       "metrics-port": { type: "string" },

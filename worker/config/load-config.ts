@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
+import process from "node:process";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { findService } from "../services/catalog.ts";
 import type { InputType, ServiceDefinition, ServiceOptions } from "../services/service-definition.ts";
 import { configSchema, type GlobalsConfig, type InputConfig, type RawConfig } from "./config-schema.ts";
+import { ENV_PREFIX, isEnvName, readEnvVariable } from "./env-reference.ts";
 
 /** A configuration that cannot run, with every problem found, each naming its exact place in the file. */
 export class ConfigError extends Error {
@@ -104,12 +106,40 @@ export async function loadConfig(path: string): Promise<Config> {
   } catch (error) {
     throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
   }
+  return parseConfigText(text, path, { quoteSource: true });
+}
+
+/**
+ * Reads and validates a configuration held in environment variable `name` (ECS injects the configuration
+ * parameter or secret as a variable). Errors name the source `env:NAME`, with the same exact config paths as for a
+ * file. A YAML syntax error gives its line and column but not the excerpt a file's error shows: the variable is a
+ * secret (it may hold access keys), and the error goes to the task's log.
+ */
+export function loadConfigFromEnv(name: string, env: Record<string, string | undefined> = process.env): Config {
+  const source = `${ENV_PREFIX}${name}`;
+  if (!isEnvName(name)) {
+    throw new ConfigError(source, [
+      `'${name}' is not an environment variable name (letters, digits and _, not starting with a digit)`,
+    ]);
+  }
+  const text = readEnvVariable(name, env);
+  if (text === undefined) {
+    throw new ConfigError(source, [
+      `environment variable ${name} is ${env[name] === undefined ? "not set" : "empty"}: it must hold the configuration (YAML)`,
+    ]);
+  }
+  return parseConfigText(text, source, { quoteSource: false });
+}
+
+function parseConfigText(text: string, source: string, options: { quoteSource: boolean }): Config {
   let document: unknown;
   try {
     document = parseYaml(text, { prettyErrors: true });
   } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message : String(error);
-    throw new ConfigError(path, [`not valid YAML: ${detail}`]);
+    let detail = error instanceof YAMLParseError ? error.message : String(error);
+    // prettyErrors appends ":\n\n<the offending line>\n<caret>"; the first line keeps the position only.
+    if (!options.quoteSource) detail = detail.split("\n")[0].replace(/:$/, "");
+    throw new ConfigError(source, [`not valid YAML: ${detail}`]);
   }
-  return validateConfig(document, path);
+  return validateConfig(document, source);
 }

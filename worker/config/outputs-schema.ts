@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { envReferenceName, isEnvName } from "./env-reference.ts";
 
 /**
  * `outputs:` of a collector configuration: output id → `{ type, config }`, in the shape of Devo's collector
@@ -15,6 +16,8 @@ import { z } from "zod";
  *       chain: chain.crt          # relative paths resolve against the certs directory
  *       cert: mydomain.crt
  *       key: mydomain.key
+ *       # or, where the platform passes secrets as environment variables (ECS):
+ *       # chain: env:DEVO_CHAIN_CRT
  * ```
  *
  * Every object is strict: an unknown key is a typo until proven otherwise, and a typo in `check_hostname` must
@@ -26,6 +29,15 @@ const port = z.int().min(1).max(65_535);
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 const seconds = z.number().positive();
 
+/**
+ * A PEM file path, or `env:NAME` when the PEM text (or the passphrase) is in environment variable NAME. Only the
+ * name is checked here; whether the variable is set is checked when the output starts.
+ */
+const fileOrEnv = nonEmpty.refine((value) => {
+  const name = envReferenceName(value);
+  return name === undefined || isEnvName(name);
+}, "`env:` must be followed by an environment variable name (letters, digits and _, not starting with a digit)");
+
 /** Upper-cases so `ssl`/`Ssl` work as in Devo's own SDK, which upper-cases the connection type before matching. */
 const connectionType = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.string().trim().toUpperCase().pipe(z.enum(values));
@@ -36,14 +48,14 @@ const connectionType = <const T extends readonly [string, ...string[]]>(values: 
  */
 const networkFields = {
   address: nonEmpty.describe("host name or IP address of the receiver"),
-  /** PEM file of the CA chain that must have signed the server's certificate. */
-  chain: nonEmpty.optional(),
-  /** PEM client certificate (Devo: the domain's X.509 certificate). */
-  cert: nonEmpty.optional(),
-  /** PEM private key of `cert`. */
-  key: nonEmpty.optional(),
-  /** Passphrase of an encrypted `key`. Never logged. */
-  key_passphrase: nonEmpty.optional(),
+  /** PEM file (or `env:NAME`) of the CA chain that must have signed the server's certificate. */
+  chain: fileOrEnv.optional(),
+  /** PEM client certificate (Devo: the domain's X.509 certificate), file or `env:NAME`. */
+  cert: fileOrEnv.optional(),
+  /** PEM private key of `cert`, file or `env:NAME`. */
+  key: fileOrEnv.optional(),
+  /** Passphrase of an encrypted `key`, or `env:NAME`. Never logged. */
+  key_passphrase: fileOrEnv.optional(),
   /**
    * Check that the server certificate names `address` (or `server_name`). The chain is verified either way;
    * turn this off only for endpoints reached through an address their certificate does not name.
@@ -143,9 +155,9 @@ export const devoPlatformConfigSchema = z
     port: port.default(443),
     /** Devo's cloud accepts TLS only. */
     type: connectionType(["SSL"]).default("SSL"),
-    chain: nonEmpty.describe("PEM file of Devo's CA chain"),
-    cert: nonEmpty.describe("PEM file of the domain's certificate"),
-    key: nonEmpty.describe("PEM file of the domain's private key"),
+    chain: fileOrEnv.describe("PEM file (or env:NAME) of Devo's CA chain"),
+    cert: fileOrEnv.describe("PEM file (or env:NAME) of the domain's certificate"),
+    key: fileOrEnv.describe("PEM file (or env:NAME) of the domain's private key"),
   })
   .superRefine(checkNetwork)
   .superRefine(checkConnections);
