@@ -1,9 +1,11 @@
-import type { Buffer } from "node:buffer";
+import { Buffer } from "node:buffer";
 import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { isAbsolute, resolve } from "node:path";
+import process from "node:process";
 import tls from "node:tls";
+import { envReferenceName, readEnvVariable } from "../../config/env-reference.ts";
 import type { NetworkOutputConfig } from "../../config/outputs-schema.ts";
 
 /** What a connection needs to open TLS: built once per output, so every connection reuses one secure context. */
@@ -14,22 +16,31 @@ export interface TlsSettings {
   checkServerIdentity: (host: string, cert: tls.PeerCertificate) => Error | undefined;
   minVersion: tls.SecureVersion;
   maxVersion: tls.SecureVersion;
-  /** Resolved paths, for error messages (paths only: file contents never leave this module). */
+  /**
+   * Where each PEM came from, for error messages: the resolved path, or `env:NAME` for a variable. Names only:
+   * file contents and variable values never leave this module.
+   */
   files: { chain?: string; cert?: string; key?: string };
   /** Whether a client certificate is presented (then TLS 1.3 needs the confirmation described in the connection). */
   clientCertificate: boolean;
 }
 
 /**
- * Reads the PEM files (relative paths against `certsDir`) and builds the secure context at start-up, so a missing
- * file, a key that does not match its certificate or a wrong passphrase fails before any work, naming the config
- * key and the file — never the file's contents or the passphrase.
+ * Reads the PEM files (relative paths against `certsDir`; `env:NAME` from environment variable NAME) and builds
+ * the secure context at start-up, so a missing file or variable, a key that does not match its certificate or a
+ * wrong passphrase fails before any work, naming the config key and the file or variable — never the PEM text or
+ * the passphrase.
  */
 export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, where: string): TlsSettings {
   const files: TlsSettings["files"] = {};
   const read = (key: "chain" | "cert" | "key"): Buffer | undefined => {
     const value = config[key];
     if (value === undefined) return undefined;
+    const variable = envReferenceName(value);
+    if (variable !== undefined) {
+      files[key] = value;
+      return Buffer.from(pemFromVariable(readVariable(variable, `${where}.config.${key}`)));
+    }
     const path = isAbsolute(value) ? value : resolve(certsDir, value);
     files[key] = path;
     try {
@@ -53,7 +64,8 @@ export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, w
     throw new Error(`${where}.config.cert: ${files.cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }
 
-  if (cert !== undefined && key !== undefined) checkKeyPair(cert, key, config.key_passphrase, files, where);
+  const passphrase = readPassphrase(config.key_passphrase, where);
+  if (cert !== undefined && key !== undefined) checkKeyPair(cert, key, passphrase, files, where);
 
   let secureContext: tls.SecureContext;
   try {
@@ -61,7 +73,7 @@ export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, w
       // Without `chain` the platform's CA store applies (a relay with a publicly signed certificate).
       ...(ca !== undefined ? { ca } : {}),
       ...(cert !== undefined ? { cert } : {}),
-      ...(key !== undefined ? { key, passphrase: config.key_passphrase } : {}),
+      ...(key !== undefined ? { key, passphrase } : {}),
       minVersion: config.min_tls_version,
       maxVersion: config.max_tls_version,
       ...(config.sec_level !== undefined ? { ciphers: `DEFAULT:@SECLEVEL=${config.sec_level}` } : {}),
@@ -83,6 +95,31 @@ export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, w
     files,
     clientCertificate: cert !== undefined,
   };
+}
+
+/** A set, non-blank variable's value; otherwise an error naming the config key and the variable, not any value. */
+function readVariable(name: string, configKey: string): string {
+  const value = readEnvVariable(name);
+  if (value === undefined) {
+    const state = process.env[name] === undefined ? "is not set" : "is empty";
+    throw new Error(`${configKey}: environment variable ${name} ${state}`);
+  }
+  return value;
+}
+
+/** `key_passphrase` as given, or from its variable when it is `env:NAME`. */
+function readPassphrase(value: string | undefined, where: string): string | undefined {
+  if (value === undefined) return undefined;
+  const variable = envReferenceName(value);
+  return variable === undefined ? value : readVariable(variable, `${where}.config.key_passphrase`);
+}
+
+/**
+ * PEM text as kept in a variable. A value with no line break but literal `\n` sequences (how PEM often travels in
+ * .env files and JSON) gets its line breaks back: PEM's alphabet has no backslash, so nothing else is changed.
+ */
+function pemFromVariable(value: string): string {
+  return !value.includes("\n") && value.includes("\\n") ? value.replaceAll("\\n", "\n") : value;
 }
 
 /**
