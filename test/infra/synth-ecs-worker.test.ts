@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { WORKER_RUNTIME_DIR, WORKER_SECRET_ENV, workerStartCommand } from "../../infra/constructs/worker-container.ts";
+import { WORKER_SECRET_ENV } from "../../infra/constructs/worker-container.ts";
+import { runRunCommand } from "../../worker/cli/run-command.ts";
 import { assertJsonAttributesAreExpressions } from "./helpers/expectations.ts";
 import { evaluate, type HclBlock, parseHclFile } from "./helpers/hcl.ts";
 import {
@@ -86,7 +87,6 @@ describe("ECS worker: task definition", () => {
     assert.deepEqual(c.mountPoints, [
       { sourceVolume: "state", containerPath: "/var/lib/aws-devo-collector", readOnly: false },
     ]);
-    assert.ok(WORKER_RUNTIME_DIR.startsWith("/var/lib/aws-devo-collector/"), "secrets are written in the volume");
   });
 
   it("checks /healthz on the metrics port and waits longer than the worker's 30 s drain before SIGKILL", () => {
@@ -116,14 +116,56 @@ describe("ECS worker: task definition", () => {
     );
   });
 
-  it("starts through the shell command that writes the secrets to files, then execs the worker", () => {
+  it("starts the worker's own command, no shell: the configuration is read from its variable", () => {
     const c = container();
-    assert.deepEqual(c.entryPoint, ["/bin/sh", "-c"]);
-    assert.deepEqual(c.command, [workerStartCommand()]);
-    assert.match(
-      c.command[0],
-      /exec node \/opt\/aws-devo-collector\/aws-devo-collector\.mjs run --config \S+ --metrics-port 9464$/,
+    assert.deepEqual(c.entryPoint, ["node", "/opt/aws-devo-collector/aws-devo-collector.mjs"]);
+    assert.deepEqual(c.command, ["run", "--config-env", "DEVO_COLLECTOR_CONFIG", "--metrics-port", "9464"]);
+    for (const word of [...c.entryPoint, ...c.command]) {
+      assert.doesNotMatch(word, /(^|\/)(sh|bash|dash|ash|zsh)$|^-c$|[;&|$`]/, `no shell in ${JSON.stringify(word)}`);
+    }
+    const configEnv = c.command[c.command.indexOf("--config-env") + 1];
+    assert.equal(
+      c.secrets.find((s: { name: string }) => s.name === configEnv)?.valueFrom,
+      parameterArn,
+      "--config-env names the variable ECS fills from the configuration parameter",
     );
+  });
+
+  it("maps the secrets to the variable names the hand-off's ECS configuration reads", () => {
+    assert.deepEqual(WORKER_SECRET_ENV, {
+      config: "DEVO_COLLECTOR_CONFIG",
+      chain: "DEVO_CHAIN_CRT",
+      cert: "DEVO_DOMAIN_CRT",
+      key: "DEVO_DOMAIN_KEY",
+    });
+    assert.deepEqual(
+      container().secrets.map((s: { name: string }) => s.name),
+      Object.values(WORKER_SECRET_ENV),
+    );
+    assert.equal(container().environment.length, 1, "no secret is passed as a plain environment value");
+    assert.deepEqual(
+      container().mountPoints.map((m: { containerPath: string }) => m.containerPath),
+      ["/var/lib/aws-devo-collector"],
+    );
+  });
+
+  it("runs a command the worker accepts: with the variable unset, run fails on the variable, not on usage", async () => {
+    let stderr = "";
+    const saved = process.env.DEVO_COLLECTOR_CONFIG;
+    delete process.env.DEVO_COLLECTOR_CONFIG;
+    try {
+      const code = await runRunCommand(container().command.slice(1), {
+        stdout: { write: () => true },
+        stderr: { write: (text: string) => (stderr += text) },
+      });
+      assert.equal(code, 2);
+      assert.match(
+        stderr,
+        /^invalid configuration in env:DEVO_COLLECTOR_CONFIG:\n {2}- environment variable DEVO_COLLECTOR_CONFIG is not set/,
+      );
+    } finally {
+      if (saved !== undefined) process.env.DEVO_COLLECTOR_CONFIG = saved;
+    }
   });
 
   it("logs to its own log group through awslogs", () => {
@@ -135,53 +177,6 @@ describe("ECS worker: task definition", () => {
     assert.equal(group.config.name, "/ecs/acme/worker");
     assert.equal(group.config.retention_in_days, 30);
     assert.equal(group.config.kms_key_id, undefined, "SSE mode: CloudWatch Logs' own encryption");
-  });
-});
-
-describe("ECS worker: start-up command, run by a real shell", () => {
-  // The command with its folder moved to a temporary one and the worker replaced by `env`, which prints the
-  // environment the worker would get.
-  const dir = mkdtempSync(join(tmpdir(), "ecs-start-"));
-  const command = workerStartCommand()
-    .replaceAll(WORKER_RUNTIME_DIR, dir)
-    .replace(/exec node \S+ run .*$/, "exec env");
-  // Quotes, a backslash, `$HOME` and a template placeholder: none may be expanded or lost on the way.
-  const config = ["globals:", `  name: 'a "quoted" $HOME $${"{x}"} \\ value'`, "inputs: {}", ""].join("\n");
-  const pem = (label: string) => `-----BEGIN ${label}-----\nMIIB\\n+/=\n-----END ${label}-----`;
-  const secrets = {
-    [WORKER_SECRET_ENV.config]: config,
-    [WORKER_SECRET_ENV.chain]: pem("CERTIFICATE"),
-    [WORKER_SECRET_ENV.cert]: pem("CERTIFICATE"),
-    [WORKER_SECRET_ENV.key]: pem("PRIVATE KEY"),
-  };
-
-  it("writes each variable to its file byte for byte (owner-only) and hands the worker none of them", () => {
-    const run = spawnSync("/bin/sh", ["-c", command], {
-      env: { PATH: process.env.PATH, ...secrets },
-      encoding: "utf8",
-    });
-    assert.equal(run.status, 0, run.stderr);
-    for (const [file, value] of [
-      ["config/collector.yaml", config],
-      ["certs/chain.crt", secrets[WORKER_SECRET_ENV.chain]],
-      ["certs/domain.crt", secrets[WORKER_SECRET_ENV.cert]],
-      ["certs/domain.key", secrets[WORKER_SECRET_ENV.key]],
-    ]) {
-      // printenv ends the value with a newline, which YAML and PEM readers ignore.
-      assert.equal(readFileSync(join(dir, file), "utf8"), `${value}\n`, file);
-      assert.equal(statSync(join(dir, file)).mode & 0o777, 0o600, `${file} is owner-only`);
-    }
-    assert.doesNotMatch(run.stdout, /DEVO_/, "the worker's environment holds no secret");
-  });
-
-  it("stops before starting the worker when ECS did not set a variable", () => {
-    const { [WORKER_SECRET_ENV.key]: _missing, ...partial } = secrets;
-    const run = spawnSync("/bin/sh", ["-c", command], {
-      env: { PATH: process.env.PATH, ...partial },
-      encoding: "utf8",
-    });
-    assert.notEqual(run.status, 0);
-    assert.doesNotMatch(run.stdout, /PATH=/, "env (the worker) never ran");
   });
 });
 
