@@ -6,6 +6,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { WORKER_METRICS_PORT, WORKER_STATE_DIR } from "../infra/worker-config.ts";
 import { buildHandoff } from "./handoff/build-handoff.ts";
 import { HandoffError } from "./handoff/handoff-error.ts";
 import { readStackOutputs } from "./handoff/read-stack-outputs.ts";
@@ -15,7 +16,9 @@ import { DEVO_ENDPOINTS, renderWorkerConfig } from "./handoff/render-worker-conf
 export const HANDOFF_USAGE = `npm run handoff -- OUTPUTS.json [options]
 
 OUTPUTS.json is \`terraform output -json > OUTPUTS.json\` (or tofu), or \`cdktf output --outputs-file OUTPUTS.json
---outputs-file-include-sensitive-outputs\`. Writes devo-handoff.md, devo-handoff.json and worker-config.yaml.
+--outputs-file-include-sensitive-outputs\`. Writes devo-handoff.md, devo-handoff.json and worker-config.yaml
+(certificates as files in certs/: EC2, a laptop); when the stack runs the ECS worker (worker_* outputs), also
+worker-config.ecs.yaml (certificates from the task's DEVO_CHAIN_CRT, DEVO_DOMAIN_CRT, DEVO_DOMAIN_KEY variables).
 
 Options:
   --out-dir DIR           where to write (default: handoff/)
@@ -25,6 +28,8 @@ Options:
   --state-dir DIR         the worker's state folder (default: /var/lib/aws-devo-collector)
   --metrics-port N        /metrics and /healthz port of the worker (default: 9464)
   --default-credentials   the worker uses its instance/task role directly instead of assuming the stack's role
+  --ecs                   write worker-config.ecs.yaml even when the outputs have no worker_* (your own ECS task
+                          with the same variables)
 `;
 
 export interface HandoffRun {
@@ -32,6 +37,8 @@ export interface HandoffRun {
   files: string[];
   queues: number;
   disabled: string[];
+  /** The ECS worker's next steps (where to put the ECS configuration), when that file was written. */
+  ecs?: { configFile: string; configLocation?: string; clusterName?: string; serviceName?: string };
 }
 
 /** Writes the three files. Throws {@link HandoffError} for outputs that cannot make a hand-off. */
@@ -47,6 +54,7 @@ export async function writeHandoff(argv: string[], now = new Date()): Promise<Ha
       "state-dir": { type: "string", default: "/var/lib/aws-devo-collector" },
       "metrics-port": { type: "string", default: "9464" },
       "default-credentials": { type: "boolean", default: false },
+      ecs: { type: "boolean", default: false },
     },
   });
   if (positionals.length !== 1) throw new UsageError(`expected one outputs file, got ${positionals.length}`);
@@ -63,16 +71,33 @@ export async function writeHandoff(argv: string[], now = new Date()): Promise<Ha
   const handoff = buildHandoff(await readStackOutputs(source, values.stack), source);
   const outDir = resolve(values["out-dir"]);
   await mkdir(outDir, { recursive: true });
-  const files = {
+  const common = {
+    devoAddress: values["devo-address"] ?? DEVO_ENDPOINTS[region],
+    stateDir: values["state-dir"],
+    metricsPort,
+  };
+  const files: Record<string, string> = {
     "devo-handoff.md": renderHandoffMarkdown(handoff, now),
     "devo-handoff.json": renderHandoffJson(handoff, now),
     "worker-config.yaml": renderWorkerConfig(handoff, {
-      devoAddress: values["devo-address"] ?? DEVO_ENDPOINTS[region],
-      stateDir: values["state-dir"],
-      metricsPort,
+      ...common,
       credentials: values["default-credentials"] ? "default-chain" : "role",
+      certificates: "files",
     }),
   };
+  // A second file rather than a switch: the same run serves the ECS service and an EC2 or laptop worker. The task
+  // reads with its task role (self_hosted: no credentials block), and its state folder and metrics port are the
+  // task definition's (the only writable volume; the health check's port), whatever --state-dir says for the other.
+  const ecs = handoff.ecsWorker !== undefined || values.ecs;
+  if (ecs) {
+    files[ECS_CONFIG_FILE] = renderWorkerConfig(handoff, {
+      devoAddress: common.devoAddress,
+      stateDir: WORKER_STATE_DIR,
+      metricsPort: WORKER_METRICS_PORT,
+      credentials: "default-chain",
+      certificates: "env",
+    });
+  }
   for (const [name, text] of Object.entries(files)) await writeFile(join(outDir, name), text);
   return {
     outDir,
@@ -81,8 +106,21 @@ export async function writeHandoff(argv: string[], now = new Date()): Promise<Ha
     disabled: handoff.queues.flatMap((queue) =>
       queue.workerSkips === undefined ? [] : [`${queue.name}: ${queue.workerSkips}`],
     ),
+    ...(ecs
+      ? {
+          ecs: {
+            configFile: join(outDir, ECS_CONFIG_FILE),
+            configLocation: handoff.ecsWorker?.configLocation,
+            clusterName: handoff.ecsWorker?.clusterName,
+            serviceName: handoff.ecsWorker?.serviceName,
+          },
+        }
+      : {}),
   };
 }
+
+/** The ECS task's configuration: certificates from the variables the task definition fills. */
+export const ECS_CONFIG_FILE = "worker-config.ecs.yaml";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -92,6 +130,13 @@ if (import.meta.main) {
   writeHandoff(process.argv.slice(2)).then(
     (run) => {
       process.stdout.write(`${run.queues} queue(s) handed off:\n${run.files.map((file) => `  ${file}\n`).join("")}`);
+      if (run.ecs !== undefined) {
+        const where = run.ecs.configLocation ?? "<worker_config_location>";
+        process.stdout.write(
+          `ECS worker: put ${run.ecs.configFile} into ${where} (docs/deploy-ecs.md), fill the certificate secrets, then\n` +
+            `  aws ecs update-service --cluster ${run.ecs.clusterName ?? "<cluster>"} --service ${run.ecs.serviceName ?? "<service>"} --force-new-deployment\n`,
+        );
+      }
       if (run.disabled.length > 0) {
         process.stderr.write(
           `note: inputs written with enabled: false in worker-config.yaml:\n${run.disabled.map((line) => `  ${line}\n`).join("")}`,

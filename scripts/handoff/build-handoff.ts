@@ -31,6 +31,18 @@ export interface HandoffQueue {
   workerSkips?: string;
 }
 
+/**
+ * The stack's ECS worker (outputs `worker_*`, infra/pipeline-outputs.ts): its presence means a configuration for
+ * the task is wanted, whose certificates come from the variables ECS fills from these secrets.
+ */
+export interface EcsWorkerHandoff {
+  clusterName?: string;
+  serviceName?: string;
+  /** SSM parameter name or Secrets Manager ARN that the ECS configuration is put into. */
+  configLocation?: string;
+  certificateSecrets?: { chain?: string; cert?: string; key?: string };
+}
+
 export interface Handoff {
   source: string;
   format: StackOutputs["format"];
@@ -43,6 +55,8 @@ export interface Handoff {
   externalId?: string;
   bucket?: string;
   queues: HandoffQueue[];
+  /** Present when the stack runs the worker on ECS. */
+  ecsWorker?: EcsWorkerHandoff;
 }
 
 /** Same rules as the worker's credentials schema: a role ARN in any partition, and STS's ExternalId alphabet. */
@@ -65,6 +79,12 @@ const NAMES = {
   queueUrl: ["queue_url"],
   technology: ["technology"],
   nested: ["devo_handoff", "handoff"],
+  workerClusterName: ["worker_cluster_name"],
+  workerServiceName: ["worker_service_name"],
+  workerConfigLocation: ["worker_config_location"],
+  workerCertificateSecrets: ["worker_certificate_secrets"],
+  /** Read only to tell that the stack has an ECS worker. */
+  workerOther: ["worker_cluster_arn", "worker_task_role_arn", "worker_execution_role_arn", "worker_log_group"],
 } as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -207,6 +227,47 @@ function whyWorkerSkips(service: string, input: InputType): string | undefined {
   return undefined;
 }
 
+/** The ECS worker's outputs, when the stack has any; malformed ones are problems, as for the queues. */
+function ecsWorkerOf(index: OutputIndex, problems: string[]): EcsWorkerHandoff | undefined {
+  const names = [
+    ...NAMES.workerClusterName,
+    ...NAMES.workerServiceName,
+    ...NAMES.workerConfigLocation,
+    ...NAMES.workerCertificateSecrets,
+    ...NAMES.workerOther,
+  ];
+  if (!names.some((name) => index.find([name]) !== undefined)) return undefined;
+  const text = (names: readonly string[]): string | undefined => {
+    const found = index.find(names);
+    if (found === undefined) return undefined;
+    if (typeof found.value === "string") return found.value;
+    problems.push(`${found.name}: expected a string, got ${JSON.stringify(found.value)}`);
+    return undefined;
+  };
+  const worker: EcsWorkerHandoff = {
+    clusterName: text(NAMES.workerClusterName),
+    serviceName: text(NAMES.workerServiceName),
+    configLocation: text(NAMES.workerConfigLocation),
+  };
+  const secrets = index.find(NAMES.workerCertificateSecrets);
+  if (secrets !== undefined) {
+    const value = secrets.value;
+    if (
+      !isRecord(value) ||
+      !["chain", "cert", "key"].every((key) => value[key] === undefined || typeof value[key] === "string")
+    ) {
+      problems.push(`${secrets.name}: expected an object with the chain, cert and key secret ARNs`);
+    } else {
+      worker.certificateSecrets = {
+        chain: value.chain as string | undefined,
+        cert: value.cert as string | undefined,
+        key: value.key as string | undefined,
+      };
+    }
+  }
+  return worker;
+}
+
 /** Turns a stack's outputs into the hand-off, or fails with every missing or malformed output named. */
 export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
   const problems: string[] = [];
@@ -266,6 +327,8 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
     );
   }
   const stackRegion = typeof regionOutput?.value === "string" ? regionOutput.value : undefined;
+
+  const ecsWorker = ecsWorkerOf(index, problems);
 
   const problemsBefore = problems.length;
   const candidates = queueCandidates(index, problems);
@@ -347,5 +410,6 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
     externalId: externalId?.value as string | undefined,
     bucket: typeof bucket === "string" ? bucket : undefined,
     queues,
+    ...(ecsWorker === undefined ? {} : { ecsWorker }),
   };
 }

@@ -7,19 +7,27 @@ import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml, stringify } from "yaml";
+import { WORKER_COMMAND, WORKER_SECRET_ENV } from "../../infra/constructs/worker-container.ts";
 import { expectedCloudTrailTag } from "../../scripts/fixtures/cloudtrail-generator.ts";
 import { DEMO, startEmbeddedAws, uploadCloudTrailFiles } from "../../scripts/fixtures/demo-stack.ts";
 import { buildHandoff } from "../../scripts/handoff/build-handoff.ts";
 import { HandoffError } from "../../scripts/handoff/handoff-error.ts";
 import { parseStackOutputs } from "../../scripts/handoff/read-stack-outputs.ts";
-import { writeHandoff } from "../../scripts/handoff.ts";
+import { ECS_CONFIG_FILE, writeHandoff } from "../../scripts/handoff.ts";
 import { validateConfig } from "../../worker/config/load-config.ts";
 import { findService } from "../../worker/services/catalog.ts";
+import { makeTestCerts } from "../helpers/certs.ts";
+import { TlsSink } from "../helpers/tls-sink.ts";
+import { startWorkerProcess } from "../helpers/worker-process.ts";
+import { ecsWorkerScenario } from "../infra/helpers/scenarios.ts";
+import { synthesize } from "../infra/helpers/synth.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "../../..");
 const fixtures = resolve(root, "test/fixtures/handoff");
 const terraformFixture = join(fixtures, "terraform-output.json");
 const cdktfFixture = join(fixtures, "cdktf-outputs.json");
+/** `terraform output -json` of the ECS worker scenario (test/infra/helpers/scenarios.ts), checked below. */
+const ecsFixture = join(fixtures, "terraform-output-ecs.json");
 
 const ROLE = "arn:aws:iam::111122223333:role/devo-log-reader";
 const EXTERNAL_ID = "devo-7f3a9c21-acme-prod";
@@ -391,6 +399,153 @@ describe("npm run handoff", () => {
         files.flatMap((file) => file.records.map((record) => expectedCloudTrailTag(record))).sort(),
       );
     } finally {
+      await aws.stop();
+    }
+  });
+
+  test("the ECS fixture is what the stack with an ECS worker outputs today", async () => {
+    const synth = synthesize(ecsWorkerScenario());
+    const fixture = JSON.parse(await readFile(ecsFixture, "utf8")) as Record<string, { value: unknown }>;
+    assert.deepEqual(Object.keys(fixture).sort(), Object.keys(synth.json.output).sort());
+    for (const [name, output] of Object.entries(fixture)) assert.deepEqual(output.value, synth.output(name), name);
+  });
+
+  test("a stack with an ECS worker also gets worker-config.ecs.yaml: certificates from the task's variables", async () => {
+    const out = join(dir, "ecs");
+    const run = await writeHandoff([ecsFixture, "--out-dir", out, "--devo-region", "eu", "--state-dir", "/srv/x"]);
+    assert.deepEqual(
+      run.files.map((file) => file.slice(out.length + 1)).sort(),
+      ["devo-handoff.json", "devo-handoff.md", ECS_CONFIG_FILE, "worker-config.yaml"].sort(),
+    );
+    const fixture = JSON.parse(await readFile(ecsFixture, "utf8")) as Record<string, { value: unknown }>;
+    assert.deepEqual(run.ecs, {
+      configFile: join(out, ECS_CONFIG_FILE),
+      configLocation: fixture.worker_config_location.value,
+      clusterName: fixture.worker_cluster_name.value,
+      serviceName: fixture.worker_service_name.value,
+    });
+
+    const text = await readFile(join(out, ECS_CONFIG_FILE), "utf8");
+    const document = parseYaml(text) as {
+      outputs: { devo_1: { config: Record<string, unknown> } };
+      inputs: Record<string, Record<string, unknown>>;
+    };
+    const ecs = validateConfig(document, ECS_CONFIG_FILE);
+    const devo = document.outputs.devo_1.config;
+    assert.deepEqual(
+      { chain: devo.chain, cert: devo.cert, key: devo.key },
+      {
+        chain: `env:${WORKER_SECRET_ENV.chain}`,
+        cert: `env:${WORKER_SECRET_ENV.cert}`,
+        key: `env:${WORKER_SECRET_ENV.key}`,
+      },
+    );
+    assert.equal(devo.address, "collector-eu.devo.io");
+    // The task definition's volume and health-check port, not the --state-dir given for other workers.
+    assert.deepEqual(ecs.globals.persistence, {
+      type: "filesystem",
+      config: { directory_name: "/var/lib/aws-devo-collector" },
+    });
+    assert.equal(ecs.globals.metrics?.port, 9464);
+    for (const input of Object.values(document.inputs)) assert.equal("credentials" in input, false, "task role");
+    assert.ok(ecs.inputs.length > 0);
+    assert.match(text, /run --config-env DEVO_COLLECTOR_CONFIG/);
+    assert.doesNotMatch(text, /certs\/|chain\.crt/);
+
+    // The other file is unchanged: files in certs/, --state-dir as given.
+    const files = validateConfig(parseYaml(await readFile(join(out, "worker-config.yaml"), "utf8")));
+    const fileDevo = files.outputs.devo_1.config as Record<string, unknown>;
+    assert.deepEqual([fileDevo.chain, fileDevo.cert, fileDevo.key], ["chain.crt", "domain.crt", "domain.key"]);
+    assert.deepEqual(files.globals.persistence, { type: "filesystem", config: { directory_name: "/srv/x" } });
+  });
+
+  test("without worker outputs no ECS file is written, unless --ecs asks for one", async () => {
+    const plain = await writeHandoff([terraformFixture, "--out-dir", join(dir, "no-ecs")]);
+    assert.equal(plain.ecs, undefined);
+    await assert.rejects(readFile(join(dir, "no-ecs", ECS_CONFIG_FILE)), { code: "ENOENT" });
+    const forced = await writeHandoff([terraformFixture, "--out-dir", join(dir, "forced-ecs"), "--ecs"]);
+    assert.equal(forced.ecs?.configLocation, undefined);
+    const document = parseYaml(await readFile(join(dir, "forced-ecs", ECS_CONFIG_FILE), "utf8")) as {
+      outputs: { devo_1: { config: { key: string } } };
+    };
+    assert.equal(document.outputs.devo_1.config.key, "env:DEVO_DOMAIN_KEY");
+  });
+
+  test("malformed worker outputs are named", () => {
+    const problems = problemsOf({
+      ...goodFlat(),
+      worker_config_location: 42,
+      worker_certificate_secrets: ["arn"],
+    });
+    assert.match(problems.join("\n"), /worker_config_location: expected a string, got 42/);
+    assert.match(problems.join("\n"), /worker_certificate_secrets: expected an object with the chain, cert and key/);
+  });
+
+  test("the ECS configuration runs as the task runs it: the task's command, configuration and PEMs in variables only", async () => {
+    const aws = await startEmbeddedAws();
+    const certs = await makeTestCerts();
+    const sink = await TlsSink.start({
+      serverCert: certs.serverCert,
+      serverKey: certs.serverKey,
+      clientCa: certs.caCert,
+    });
+    try {
+      const files = await uploadCloudTrailFiles(aws, 2, () => 20);
+      for (const file of files) aws.announce([{ key: file.key, size: file.size }], "direct");
+      const fixture = JSON.parse(await readFile(ecsFixture, "utf8")) as Record<string, unknown>;
+      const outputs = join(dir, "ecs-emulated-outputs.json");
+      await writeFile(
+        outputs,
+        JSON.stringify({
+          ...Object.fromEntries(Object.entries(fixture).filter(([name]) => name.startsWith("worker_"))),
+          access_mode: { value: "self_hosted", type: "string", sensitive: false },
+          region: { value: DEMO.region, type: "string", sensitive: false },
+          technologies: {
+            value: { trail: { type: "cloudtrail", service: "aws_sqs_cloudtrail", queue_url: aws.queueUrl } },
+            type: ["object", {}],
+            sensitive: false,
+          },
+        }),
+      );
+      const out = join(dir, "ecs-emulated");
+      await writeHandoff([outputs, "--out-dir", out, "--devo-address", "localhost"]);
+
+      // Only what the emulators need changes: the AWS endpoint and keys, the receiver's port, a writable state
+      // folder. The certificates stay env:DEVO_* exactly as generated.
+      const config = parseYaml(await readFile(join(out, ECS_CONFIG_FILE), "utf8")) as {
+        outputs: { devo_1: { config: Record<string, unknown> } };
+        inputs: Record<string, Record<string, unknown>>;
+        globals: { persistence: { config: { directory_name: string } } };
+      };
+      Object.assign(config.inputs.trail, {
+        endpoint_url: aws.endpoint,
+        s3_force_path_style: true,
+        credentials: {
+          aws_access_key_id: DEMO.credentials.accessKeyId,
+          aws_secret_access_key: DEMO.credentials.secretAccessKey,
+        },
+      });
+      Object.assign(config.outputs.devo_1.config, { port: sink.port, settle_ms: 100 });
+      config.globals.persistence.config.directory_name = join(dir, "ecs-state");
+
+      const args = [...WORKER_COMMAND, "--until-idle"];
+      args[args.indexOf("--metrics-port") + 1] = "0";
+      const worker = startWorkerProcess(args, {
+        [WORKER_SECRET_ENV.config]: stringify(config),
+        [WORKER_SECRET_ENV.chain]: await readFile(certs.caCert, "utf8"),
+        [WORKER_SECRET_ENV.cert]: await readFile(certs.clientCert, "utf8"),
+        [WORKER_SECRET_ENV.key]: await readFile(certs.clientKey, "utf8"),
+        LOG_LEVEL: "warn",
+      });
+      const { code } = await worker.exited;
+      assert.equal(code, 0, worker.stderr());
+      const expected = files.flatMap((file) => file.records.map((record) => expectedCloudTrailTag(record))).sort();
+      const tags = sink.lines.map((line) => /^<14>\S+ \S+ \S+ (\S+): /.exec(line)?.[1]).sort();
+      assert.deepEqual(tags, expected);
+      assert.doesNotMatch(worker.stderr(), /BEGIN|PRIVATE/);
+    } finally {
+      await sink.close();
+      await certs.remove();
       await aws.stop();
     }
   });
