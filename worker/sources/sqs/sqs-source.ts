@@ -6,6 +6,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { ObjectReadError } from "../../formats/object-read-error.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import { backoffDelay, sleep } from "../../pipeline/backoff.ts";
@@ -24,7 +25,7 @@ import {
 } from "../notifications/decode-notification.ts";
 import { type Source, WorkAbandoned, type WorkItem } from "../work-item.ts";
 import { BatchDeleter } from "./batch-deleter.ts";
-import { describeCause, ObjectReadError } from "./object-read-error.ts";
+import { describeCause } from "./describe-cause.ts";
 import { VisibilityKeeper } from "./visibility-keeper.ts";
 
 /** How a service turns what a message announces into events (the formats layer, injected). */
@@ -317,7 +318,7 @@ export class SqsSource implements Source {
         this.#deps.metrics.objects.inc({ source: this.id });
       } catch (error) {
         this.#deps.metrics.objectFailures.inc({ source: this.id });
-        throw new ObjectReadError(object.bucket, object.key, error);
+        throw ObjectReadError.at(object.bucket, object.key, error, describeCause(error));
       }
     }
   }

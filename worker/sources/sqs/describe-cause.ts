@@ -1,15 +1,3 @@
-/** A failure to read one announced object, carrying where it happened so one log line can say it all. */
-export class ObjectReadError extends Error {
-  readonly bucket: string;
-  readonly key: string;
-  constructor(bucket: string, key: string, cause: unknown) {
-    super(`s3://${bucket}/${key}: ${describeCause(cause)}`, { cause });
-    this.name = "ObjectReadError";
-    this.bucket = bucket;
-    this.key = key;
-  }
-}
-
 /** One readable phrase for an AWS SDK error or any other failure: `NoSuchKey (404): The specified key does not exist.` */
 export function describeCause(cause: unknown): string {
   if (!(cause instanceof Error)) return String(cause);
