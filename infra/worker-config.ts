@@ -94,6 +94,11 @@ export const workerSchema = z.strictObject({
       scale_out_cooldown_seconds: z.number().int().min(0).max(3600).default(60),
       /** Long by default: removing a task hands its in-flight messages back to the queue. */
       scale_in_cooldown_seconds: z.number().int().min(0).max(3600).default(600),
+      /**
+       * Off unless given: add tasks (step scaling, scale-out only) when the oldest message of any collector queue
+       * is this old, whatever the backlog per task says: a few slow objects can age without a large backlog.
+       */
+      max_message_age_seconds: z.number().int().min(60).max(1_209_600).optional(),
     })
     .prefault({}),
 });
@@ -126,6 +131,8 @@ export interface EcsWorkerConfig {
     backlogPerTask: number;
     scaleOutCooldownSeconds: number;
     scaleInCooldownSeconds: number;
+    /** Absent: no age-based scale-out. */
+    maxMessageAgeSeconds?: number;
   };
 }
 
@@ -158,6 +165,9 @@ export function normalizeWorker(raw: RawWorkerConfig): EcsWorkerConfig {
       backlogPerTask: raw.scaling.backlog_per_task,
       scaleOutCooldownSeconds: raw.scaling.scale_out_cooldown_seconds,
       scaleInCooldownSeconds: raw.scaling.scale_in_cooldown_seconds,
+      ...(raw.scaling.max_message_age_seconds === undefined
+        ? {}
+        : { maxMessageAgeSeconds: raw.scaling.max_message_age_seconds }),
     },
   };
 }

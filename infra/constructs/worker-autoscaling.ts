@@ -1,5 +1,6 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy/index.js";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target/index.js";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
 import { Construct } from "constructs";
 import type { EcsWorkerConfig } from "../worker-config.ts";
 
@@ -18,10 +19,16 @@ export interface WorkerAutoscalingProps {
  * tracking adds tasks quickly when the backlog per task passes the target and removes them slowly (the scale-in
  * cooldown, plus target tracking's own 15 minutes of low readings), because every removed task hands its
  * in-flight messages back to the queue.
+ *
+ * With `max_message_age_seconds`, a second policy adds tasks when the oldest message of any collector queue
+ * reaches that age: step scaling driven by a CloudWatch alarm, scale-out only, so scale-in stays with target
+ * tracking alone.
  */
 export class WorkerAutoscaling extends Construct {
   readonly target: AppautoscalingTarget;
   readonly policy: AppautoscalingPolicy;
+  readonly agePolicy?: AppautoscalingPolicy;
+  readonly ageAlarm?: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: WorkerAutoscalingProps) {
     super(scope, id);
@@ -85,5 +92,58 @@ export class WorkerAutoscaling extends Construct {
         },
       },
     });
+    const maxAge = props.scaling.maxMessageAgeSeconds;
+    if (maxAge !== undefined) {
+      this.agePolicy = new AppautoscalingPolicy(this, "oldest-message-age", {
+        name: "oldest-message-age",
+        policyType: "StepScaling",
+        serviceNamespace: this.target.serviceNamespace,
+        scalableDimension: this.target.scalableDimension,
+        resourceId: this.target.resourceId,
+        stepScalingPolicyConfiguration: {
+          adjustmentType: "ChangeInCapacity",
+          cooldown: props.scaling.scaleOutCooldownSeconds,
+          metricAggregationType: "Maximum",
+          // Bounds are relative to the alarm's threshold: one task more from the age limit, two from twice it.
+          // No step below the threshold and no negative adjustment: this policy never removes a task.
+          stepAdjustment: [
+            { metricIntervalLowerBound: "0", metricIntervalUpperBound: String(maxAge), scalingAdjustment: 1 },
+            { metricIntervalLowerBound: String(maxAge), scalingAdjustment: 2 },
+          ],
+        },
+      });
+      this.ageAlarm = new CloudwatchMetricAlarm(this, "oldest-message-age-alarm", {
+        alarmName: `${props.serviceName}-oldest-message-age`,
+        alarmDescription: `Oldest message of a collector queue is ${maxAge} s old or older: add worker tasks`,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: maxAge,
+        // Three one-minute periods: one slow object does not add a task, a stuck backlog does.
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        // Idle queues stop reporting; no data is no backlog.
+        treatMissingData: "notBreaching",
+        alarmActions: [this.agePolicy.arn],
+        metricQuery: [
+          ...props.queueNames.map((queueName, i) => ({
+            id: `age${i}`,
+            label: `Oldest message in ${queueName}`,
+            returnData: false,
+            metric: {
+              namespace: "AWS/SQS",
+              metricName: "ApproximateAgeOfOldestMessage",
+              dimensions: { QueueName: queueName },
+              period: 60,
+              stat: "Maximum",
+            },
+          })),
+          {
+            id: "oldest",
+            label: "Oldest message of any collector queue (seconds)",
+            expression: `MAX([${props.queueNames.map((_, i) => `age${i}`).join(", ")}])`,
+            returnData: true,
+          },
+        ],
+      });
+    }
   }
 }

@@ -67,6 +67,23 @@ export function workerRuleViolations(config: PipelineConfig): ConfigIssue[] {
       message: `must not exceed worker.scaling.max_tasks (${worker.scaling.maxTasks})`,
     });
   }
+  const maxAge = worker.scaling.maxMessageAgeSeconds;
+  if (maxAge !== undefined && maxAge <= config.queues.visibilityTimeoutSeconds) {
+    issues.push({
+      path: "worker.scaling.max_message_age_seconds",
+      message:
+        `must exceed queues.visibility_timeout_seconds (${config.queues.visibilityTimeoutSeconds}): a message being ` +
+        "worked on keeps ageing until it is deleted, so ordinary work would add tasks",
+    });
+  }
+  if (maxAge !== undefined && maxAge >= config.queues.messageRetentionSeconds) {
+    issues.push({
+      path: "worker.scaling.max_message_age_seconds",
+      message:
+        `must be below queues.message_retention_seconds (${config.queues.messageRetentionSeconds}): messages expire ` +
+        "before they reach that age, so the alarm would never add a task",
+    });
+  }
   if (worker.clusterArn !== undefined) {
     const region = worker.clusterArn.split(":")[3];
     const account = worker.clusterArn.split(":")[4];

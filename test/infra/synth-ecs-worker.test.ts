@@ -41,6 +41,7 @@ const WORKER_TYPES = [
   "aws_secretsmanager_secret",
   "aws_appautoscaling_target",
   "aws_appautoscaling_policy",
+  "aws_cloudwatch_metric_alarm",
   "aws_iam_role_policy",
 ];
 const WORKER_OUTPUTS = [
@@ -279,6 +280,82 @@ describe("ECS worker: scaling on backlog per task", () => {
   });
 });
 
+describe("ECS worker: scale-out on the oldest message's age", () => {
+  it("is off by default: no alarm, one scaling policy", () => {
+    assert.equal(ecs.ofType("aws_cloudwatch_metric_alarm").length, 0);
+    assert.equal(ecs.ofType("aws_appautoscaling_policy").length, 1);
+  });
+
+  const scenario = ecsWorkerScenario();
+  scenario.worker = { ...scenario.worker, scaling: { max_message_age_seconds: 900 } };
+  const aged = synthesize(scenario);
+  const stepPolicy = () => {
+    const policies = aged.ofType("aws_appautoscaling_policy");
+    assert.equal(policies.length, 2, "target tracking plus the step policy");
+    return policies.find((p) => p.config.policy_type === "StepScaling")!;
+  };
+
+  it("adds a step policy on the same target that only ever adds tasks", () => {
+    const step = stepPolicy();
+    assert.equal(aged.value(step.config.resource_id), "service/acme-workers/acme-worker");
+    assert.equal(aged.value(step.config.scalable_dimension), "ecs:service:DesiredCount");
+    const config = step.config.step_scaling_policy_configuration;
+    assert.equal(config.adjustment_type, "ChangeInCapacity");
+    assert.equal(config.cooldown, 60, "the scale-out cooldown");
+    const steps = config.step_adjustment as Json[];
+    assert.deepEqual(
+      steps.map((s) => [s.metric_interval_lower_bound, s.metric_interval_upper_bound, s.scaling_adjustment]),
+      [
+        ["0", "900", 1],
+        ["900", undefined, 2],
+      ],
+    );
+    assert.ok(
+      steps.every((s) => s.scaling_adjustment > 0),
+      "no step removes a task",
+    );
+    assert.ok(
+      steps.every((s) => Number(s.metric_interval_lower_bound) >= 0),
+      "no step below the threshold",
+    );
+    const tracking = aged
+      .ofType("aws_appautoscaling_policy")
+      .find((p) => p.config.policy_type === "TargetTrackingScaling");
+    assert.equal(tracking?.config.target_tracking_scaling_policy_configuration.disable_scale_in, undefined);
+  });
+
+  it("fires the step policy from an alarm on the oldest message of any collector queue", () => {
+    const alarm = aged.one("aws_cloudwatch_metric_alarm").config;
+    assert.equal(aged.value(alarm.alarm_name), "acme-worker-oldest-message-age");
+    assert.equal(alarm.comparison_operator, "GreaterThanOrEqualToThreshold");
+    assert.equal(alarm.threshold, 900);
+    assert.equal(alarm.evaluation_periods, 3);
+    assert.equal(alarm.treat_missing_data, "notBreaching");
+    assert.deepEqual(alarm.alarm_actions, [`\${${stepPolicy().address}.arn}`]);
+    assert.equal(alarm.ok_actions, undefined);
+    const queries = alarm.metric_query as Json[];
+    const perQueue = queries.filter((q) => q.metric !== undefined);
+    assert.deepEqual(
+      perQueue.map((q) => q.metric.dimensions.QueueName).sort(),
+      aged
+        .ofType("aws_sqs_queue")
+        .map((q) => q.config.name as string)
+        .filter((n) => !n.endsWith("-dlq"))
+        .sort(),
+      "every collector queue, no dead-letter queue",
+    );
+    for (const q of perQueue) {
+      assert.deepEqual(
+        [q.metric.namespace, q.metric.metric_name, q.metric.stat, q.metric.period, q.return_data],
+        ["AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", 60, false],
+      );
+    }
+    const returned = queries.filter((q) => q.return_data === true);
+    assert.equal(returned.length, 1);
+    assert.equal(returned[0].expression, `MAX([${perQueue.map((q) => q.id).join(", ")}])`);
+  });
+});
+
 describe("ECS worker: roles, secrets and outputs", () => {
   it("attaches the pipeline's one reader policy to the task role, and outputs the task role as role_arn", () => {
     assert.equal(ecs.ofType("aws_iam_policy").length, 1, "one reader policy, no second copy");
@@ -473,7 +550,10 @@ describe("ECS worker: npm run synth:hcl", () => {
     const root = new URL("../../", import.meta.url).pathname;
     const work = mkdtempSync(join(tmpdir(), "ecs-hcl-"));
     const configPath = join(work, "pipeline.yaml");
-    writeFileSync(configPath, stringify(ecsWorkerScenario()));
+    // With the age alarm too, so its metric queries go through the HCL renderer as well.
+    const scenario = ecsWorkerScenario();
+    scenario.worker = { ...scenario.worker, scaling: { max_message_age_seconds: 900 } };
+    writeFileSync(configPath, stringify(scenario));
     const run = promisify(execFile);
     for (const hcl of [true, false]) {
       await run(process.execPath, ["--no-deprecation", join(root, "infra/main.ts")], {
@@ -509,5 +589,6 @@ describe("ECS worker: npm run synth:hcl", () => {
     }
     assert.ok(compared >= 5, `${compared} documents compared`);
     assert.ok(blocks.some((b) => b.labels[0] === "aws_ecs_task_definition"));
+    assert.ok(blocks.some((b) => b.labels[0] === "aws_cloudwatch_metric_alarm"));
   });
 });

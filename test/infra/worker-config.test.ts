@@ -182,3 +182,48 @@ describe("worker configuration: refused, with the YAML path", () => {
     ]);
   });
 });
+
+describe("worker configuration: scale-out on the oldest message's age", () => {
+  it("is off by default and taken as given", () => {
+    const off = parsePipelineConfig(ecsWorkerScenario()).worker?.scaling;
+    assert.equal(off !== undefined && "maxMessageAgeSeconds" in off, false);
+    const on = parsePipelineConfig(withWorker({ scaling: { max_message_age_seconds: 900 } })).worker?.scaling;
+    assert.equal(on?.maxMessageAgeSeconds, 900);
+  });
+
+  it("must exceed the visibility timeout: a message in work keeps ageing", () => {
+    assertIssue(
+      issuesOf(withWorker({ scaling: { max_message_age_seconds: 300 } })),
+      "worker.scaling.max_message_age_seconds",
+      /must exceed queues\.visibility_timeout_seconds \(300\)/,
+    );
+    assert.equal(
+      parsePipelineConfig(withWorker({ scaling: { max_message_age_seconds: 301 } })).worker?.scaling
+        .maxMessageAgeSeconds,
+      301,
+    );
+  });
+
+  it("must stay below the retention: expired messages never reach the age", () => {
+    assertIssue(
+      issuesOf(
+        withWorker({ scaling: { max_message_age_seconds: 3600 } }, { queues: { message_retention_seconds: 3600 } }),
+      ),
+      "worker.scaling.max_message_age_seconds",
+      /must be below queues\.message_retention_seconds \(3600\)/,
+    );
+  });
+
+  it("refuses ages under a minute (SQS reports once a minute) or past 14 days", () => {
+    assertIssue(
+      issuesOf(withWorker({ scaling: { max_message_age_seconds: 30 } })),
+      "worker.scaling.max_message_age_seconds",
+      />=60|at least 60|too small/i,
+    );
+    assertIssue(
+      issuesOf(withWorker({ scaling: { max_message_age_seconds: 2_000_000 } })),
+      "worker.scaling.max_message_age_seconds",
+      /<=1209600|at most|too big/i,
+    );
+  });
+});
