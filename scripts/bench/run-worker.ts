@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { RUNTIME_NODE_ARGS } from "../build.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "../../..");
 
@@ -59,8 +60,9 @@ export function workerEntry(): string {
   return resolve(root, process.env.BENCH_WORKER ?? "worker/main.ts");
 }
 
+/** The worker is run as it is deployed, with the runtime flags of the Dockerfile and the systemd unit. */
 export function spawnWorker(args: string[], extraNodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...extraNodeArgs, workerEntry(), ...args], {
+  return spawn(process.execPath, [...RUNTIME_NODE_ARGS, ...extraNodeArgs, workerEntry(), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
   });

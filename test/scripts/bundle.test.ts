@@ -7,16 +7,17 @@ import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { buildBundle } from "../../scripts/build.ts";
+import { buildBundle, RUNTIME_NODE_ARGS } from "../../scripts/build.ts";
 import { expectedCloudTrailTag } from "../../scripts/fixtures/cloudtrail-generator.ts";
 import { DEMO, startEmbeddedAws, uploadCloudTrailFiles, workerConfigFor } from "../../scripts/fixtures/demo-stack.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "../../..");
 const deno = resolve(root, "node_modules/.bin/deno");
 
+/** As deployed: Node with the runtime flags; Deno takes the same V8 flags on its command line. */
 const RUNTIMES = [
-  { name: "Node", command: [process.execPath] },
-  { name: "Deno", command: [deno, "run", "-A"] },
+  { name: "Node", command: [process.execPath, ...RUNTIME_NODE_ARGS] },
+  { name: "Deno", command: [deno, "run", "-A", `--v8-flags=${RUNTIME_NODE_ARGS.join(",")}`] },
 ];
 
 /** Runs the bundle as a user would and collects its exit code and stderr (the logs). */
@@ -180,4 +181,25 @@ describe("dist/aws-devo-collector.mjs", () => {
       }
     });
   }
+});
+
+describe("runtime flags of the deployment files", () => {
+  test("the Dockerfile's ENTRYPOINT and the systemd unit start the bundle with RUNTIME_NODE_ARGS", async () => {
+    const dockerfile = await readFile(resolve(root, "Dockerfile"), "utf8");
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+    assert.ok(entrypoint, "the Dockerfile has an ENTRYPOINT in exec form");
+    assert.deepEqual(JSON.parse(entrypoint[1]), [
+      "node",
+      ...RUNTIME_NODE_ARGS,
+      "/opt/aws-devo-collector/aws-devo-collector.mjs",
+    ]);
+    const unit = await readFile(resolve(root, "deploy/aws-devo-collector.service"), "utf8");
+    const execStart = /^ExecStart=(.*)$/m.exec(unit);
+    assert.ok(execStart, "the unit has an ExecStart");
+    assert.deepEqual(execStart[1].split(" ").slice(0, 2 + RUNTIME_NODE_ARGS.length), [
+      "/usr/local/bin/node",
+      ...RUNTIME_NODE_ARGS,
+      "/opt/aws-devo-collector/aws-devo-collector.mjs",
+    ]);
+  });
 });
