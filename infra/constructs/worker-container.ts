@@ -11,8 +11,15 @@ export const WORKER_SECRET_ENV = {
   key: "DEVO_DOMAIN_KEY",
 } as const;
 
-/** The image's program (Dockerfile ENTRYPOINT), restated so no image default can put a shell in front of it. */
-export const WORKER_ENTRY_POINT = ["node", "/opt/aws-devo-collector/aws-devo-collector.mjs"];
+/**
+ * The image's program, as the Dockerfile's ENTRYPOINT has it (a test keeps the two equal), restated so no image
+ * default can put a shell in front of it. The V8 flag caps the young generation (see the Dockerfile).
+ */
+export const WORKER_ENTRY_POINT = [
+  "node",
+  "--max-semi-space-size=16",
+  "/opt/aws-devo-collector/aws-devo-collector.mjs",
+];
 
 /**
  * The worker's own start-up command, no shell: the configuration comes from its variable (`--config-env`) and the

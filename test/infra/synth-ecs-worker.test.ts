@@ -119,7 +119,16 @@ describe("ECS worker: task definition", () => {
 
   it("starts the worker's own command, no shell: the configuration is read from its variable", () => {
     const c = container();
-    assert.deepEqual(c.entryPoint, ["node", "/opt/aws-devo-collector/aws-devo-collector.mjs"]);
+    assert.deepEqual(c.entryPoint, [
+      "node",
+      "--max-semi-space-size=16",
+      "/opt/aws-devo-collector/aws-devo-collector.mjs",
+    ]);
+    // The same program as the image's own ENTRYPOINT (exec form): the task only restates it.
+    const dockerfile = readFileSync(new URL("../../Dockerfile", import.meta.url), "utf8");
+    const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+    assert.ok(entry, "the Dockerfile has an exec-form ENTRYPOINT");
+    assert.deepEqual(c.entryPoint, JSON.parse(entry[1]));
     assert.deepEqual(c.command, ["run", "--config-env", "DEVO_COLLECTOR_CONFIG", "--metrics-port", "9464"]);
     for (const word of [...c.entryPoint, ...c.command]) {
       assert.doesNotMatch(word, /(^|\/)(sh|bash|dash|ash|zsh)$|^-c$|[;&|$`]/, `no shell in ${JSON.stringify(word)}`);
