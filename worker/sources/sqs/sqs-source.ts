@@ -146,6 +146,8 @@ export class SqsSource implements Source {
           }
           this.#deps.metrics.messagesReceived.inc({ source: this.id }, received.length);
         }
+        // A stop during the receive: what it brought is released below, not handed out.
+        if (signal.aborted) break;
         const next = this.#buffer.shift();
         if (next === undefined) continue;
         const item = await this.#toWorkItem(next);
@@ -163,21 +165,39 @@ export class SqsSource implements Source {
     this.#keeper.stop();
   }
 
+  /**
+   * A stop does not cut a long poll short: SQS can still hand messages to a request whose client has gone, and
+   * those stay invisible for the whole visibility timeout. The poll ends within its wait; what it brings is
+   * released at once. Only a poll still open 10 s past its wait after a stop is aborted.
+   */
   async #receive(signal: AbortSignal, untilIdle: boolean): Promise<Message[]> {
     const { queueUrl, maxMessages, visibilityTimeoutSeconds, waitTimeSeconds } = this.#settings;
-    const response = await this.#deps.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: maxMessages,
-        // When draining, short polls: a long poll on an emptied queue would hold the end of the run for its
-        // whole wait. A short poll can miss messages (it samples SQS's servers); the idle check catches that.
-        WaitTimeSeconds: untilIdle ? 0 : waitTimeSeconds,
-        VisibilityTimeout: visibilityTimeoutSeconds,
-        MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
-      }),
-      { abortSignal: signal },
-    );
-    return response.Messages ?? [];
+    // When draining, short polls: a long poll on an emptied queue would hold the end of the run for its
+    // whole wait. A short poll can miss messages (it samples SQS's servers); the idle check catches that.
+    const wait = untilIdle ? 0 : waitTimeSeconds;
+    const overrun = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onStop = () => {
+      timer = setTimeout(() => overrun.abort(), (wait + 10) * 1000);
+    };
+    if (signal.aborted) onStop();
+    else signal.addEventListener("abort", onStop, { once: true });
+    try {
+      const response = await this.#deps.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: maxMessages,
+          WaitTimeSeconds: wait,
+          VisibilityTimeout: visibilityTimeoutSeconds,
+          MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
+        }),
+        { abortSignal: overrun.signal },
+      );
+      return response.Messages ?? [];
+    } finally {
+      signal.removeEventListener("abort", onStop);
+      clearTimeout(timer);
+    }
   }
 
   /** Resolves when a message handed out is acked or nacked, after `maxMs`, or when `signal` aborts. */
