@@ -5,7 +5,7 @@ import type { CommandIo } from "./cli/command-io.ts";
 const USAGE = `aws-devo-collector — AWS logs (S3 + SQS, CloudTrail, CloudWatch) into Devo
 
 Usage:
-  aws-devo-collector run --config FILE [--until-idle] [--certs-dir DIR] [--metrics-port N]
+  aws-devo-collector run (--config FILE | --config-env NAME) [--until-idle] [--certs-dir DIR] [--metrics-port N]
   aws-devo-collector parse --service NAME [--type TYPE] [--key S3KEY] FILE...
   aws-devo-collector services [--json]
   aws-devo-collector --help | --version
