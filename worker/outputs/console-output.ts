@@ -50,7 +50,6 @@ export class ConsoleOutput implements OutputWithStats {
       });
     }
     this.stats.events += batch.length;
-    this.stats.bytes += Buffer.byteLength(text);
   }
 
   async close(): Promise<void> {
@@ -64,7 +63,11 @@ export class ConsoleOutput implements OutputWithStats {
       this.#stream.write(text, (error) => {
         if (error) reject(error);
         else {
-          this.stats.bytesWritten += Buffer.byteLength(text);
+          // Counted per write, not per send: one UTF-8 length scan per coalesced write instead of one per batch
+          // on top of it. Every batch a write carries is acknowledged with it, so the two counts agree.
+          const bytes = Buffer.byteLength(text);
+          this.stats.bytesWritten += bytes;
+          this.stats.bytes += bytes;
           resolve();
         }
       });
