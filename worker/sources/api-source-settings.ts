@@ -28,6 +28,11 @@ export interface ApiSourceDeps {
 /** The SDK's own retries ("standard": capped exponential backoff with jitter, throttling-aware). */
 export const SDK_RETRY = { maxAttempts: 5, retryMode: "standard" } as const;
 
+/** An API source's SDK client configuration: its region, endpoint and credentials, with the SDK's own retries. */
+export function sdkClientConfig(settings: ApiSourceSettings<unknown>) {
+  return { region: settings.region, endpoint: settings.endpointUrl, credentials: settings.credentials, ...SDK_RETRY };
+}
+
 /** With `untilIdle`, an API failure that survives this many attempts ends the run instead of waiting forever. */
 export const UNTIL_IDLE_MAX_ATTEMPTS = 6;
 

@@ -4,24 +4,15 @@ import {
   LookupEventsCommand,
   type LookupEventsCommandOutput,
 } from "@aws-sdk/client-cloudtrail";
-import type { Logger } from "pino";
 import { z } from "zod";
 import { cloudTrailTag, cloudTrailTagging } from "../formats/cloudtrail.ts";
 import { compactJson } from "../formats/json-splitter.ts";
 import type { DevoEvent } from "../pipeline/event.ts";
 import type { AuditEventsOptions } from "../services/api-service-options.ts";
-import type { StateKey, StateStore } from "../state/state-store.ts";
-import { type Clock, systemClock } from "./api-clock.ts";
-import { deliverPage } from "./api-delivery.ts";
+import { ApiPolling, type PollRound } from "./api-polling.ts";
 import { type RateLimiter, sharedRateLimiter } from "./api-rate-limiter.ts";
-import { type RetryContext, Stopped, withRetries } from "./api-retry.ts";
-import {
-  type ApiSourceDeps,
-  type ApiSourceSettings,
-  oneBatch,
-  SDK_RETRY,
-  UNTIL_IDLE_MAX_ATTEMPTS,
-} from "./api-source-settings.ts";
+import { withRetries } from "./api-retry.ts";
+import { type ApiSourceDeps, type ApiSourceSettings, sdkClientConfig } from "./api-source-settings.ts";
 import type { Source, WorkItem } from "./work-item.ts";
 
 /** LookupEvents serves the last 90 days of management events. */
@@ -76,96 +67,62 @@ export class CloudTrailLookupSource implements Source {
   readonly concurrency = 1;
   readonly #settings: ApiSourceSettings<AuditEventsOptions>;
   readonly #client: CloudTrailClient;
-  readonly #state: StateStore;
-  readonly #key: StateKey;
-  readonly #logger: Logger;
-  readonly #clock: Clock;
+  readonly #polling: ApiPolling<Cursor>;
   readonly #limiter: RateLimiter;
   readonly #tagging: ReturnType<typeof cloudTrailTagging>;
-  #cursor: Cursor | undefined;
 
   constructor(settings: ApiSourceSettings<AuditEventsOptions>, deps: ApiSourceDeps & { rateLimiter?: RateLimiter }) {
     this.#settings = settings;
-    this.id = `${settings.inputId}/${settings.serviceName}/${settings.region}`;
-    this.#key = { input: settings.inputId, service: settings.serviceName, region: settings.region };
-    this.#state = deps.state;
-    this.#logger = deps.logger.child({ source: this.id });
-    this.#clock = deps.clock ?? systemClock;
+    this.#polling = new ApiPolling(settings, deps, {
+      kind: CLOUDTRAIL_CURSOR_KIND,
+      schema: cursorSchema,
+      initial: (startMs) => ({ time: iso(floorSecond(startMs)), ids: [] }),
+      resumedAt: (saved) => ({ time: saved.time }),
+      poll: (round) => this.#poll(round),
+    });
+    this.id = this.#polling.id;
     this.#limiter =
       deps.rateLimiter ??
-      sharedRateLimiter(`cloudtrail:LookupEvents:${settings.region}`, REQUESTS_PER_SECOND, this.#clock);
+      sharedRateLimiter(`cloudtrail:LookupEvents:${settings.region}`, REQUESTS_PER_SECOND, this.#polling.clock);
     this.#tagging = cloudTrailTagging(settings.options as unknown as Record<string, unknown>, "events");
-    this.#client = new CloudTrailClient({
-      region: settings.region,
-      endpoint: settings.endpointUrl,
-      credentials: settings.credentials,
-      ...SDK_RETRY,
-    });
+    this.#client = new CloudTrailClient(sdkClientConfig(settings));
   }
 
-  async *work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
-    const retry: RetryContext = {
-      clock: this.#clock,
-      logger: this.#logger,
-      signal,
-      sourceId: this.id,
-      maxAttempts: options.untilIdle ? UNTIL_IDLE_MAX_ATTEMPTS : undefined,
-    };
-    try {
-      let cursor = await this.#load();
-      while (!signal.aborted) {
-        const target = floorSecond(this.#clock.now() - this.#settings.options.delay_seconds * 1000);
-        cursor = this.#withinHistory(cursor);
-        while (!signal.aborted && (cursor.window !== undefined || Date.parse(cursor.time) < target)) {
-          const finished = yield* this.#readWindow(cursor, target, retry);
-          if (!finished) return;
-          cursor = this.#cursor!;
-        }
-        if (options.untilIdle || signal.aborted) return;
-        await this.#clock.sleep(this.#settings.options.request_period_in_seconds * 1000, signal);
-      }
-    } catch (error) {
-      if (error instanceof Stopped) return;
-      throw error;
-    }
+  work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
+    return this.#polling.run(signal, options);
   }
 
   async close(): Promise<void> {
     this.#client.destroy();
   }
 
-  async #load(): Promise<Cursor> {
-    const saved = await this.#state.read(this.#key, CLOUDTRAIL_CURSOR_KIND, cursorSchema);
-    if (saved !== undefined) {
-      this.#logger.info({ state: this.#state.describe(this.#key), time: saved.time }, "resuming from saved cursor");
-      this.#cursor = saved;
-      return saved;
+  /** Reads window after window until the cursor is `delay_seconds` behind now. */
+  async *#poll(round: PollRound<Cursor>): AsyncGenerator<WorkItem, boolean> {
+    const target = floorSecond(round.upTo);
+    let cursor = this.#withinHistory(this.#polling.cursor);
+    while (!round.retry.signal.aborted && (cursor.window !== undefined || Date.parse(cursor.time) < target)) {
+      if (!(yield* this.#readWindow(cursor, target, round))) return false;
+      cursor = this.#polling.cursor;
     }
-    const start = this.#settings.options.start_time;
-    const time = floorSecond(
-      start !== undefined ? Date.parse(start) : this.#clock.now() - this.#settings.options.delay_seconds * 1000,
-    );
-    this.#cursor = { time: iso(time), ids: [] };
-    return this.#cursor;
+    return true;
   }
 
   /** A cursor older than LookupEvents' 90 days is moved up, loudly: those events can no longer be read. */
   #withinHistory(cursor: Cursor): Cursor {
-    const oldest = floorSecond(this.#clock.now() - HISTORY_MS) + 60_000;
+    const oldest = floorSecond(this.#polling.clock.now() - HISTORY_MS) + 60_000;
     if (Date.parse(cursor.time) >= oldest) return cursor;
-    this.#logger.warn(
+    this.#polling.logger.warn(
       { from: cursor.time, to: iso(oldest) },
       "events before the start of LookupEvents' 90-day history cannot be read; reading from its start",
     );
-    this.#cursor = { time: iso(oldest), ids: [] };
-    return this.#cursor;
+    return this.#polling.move({ time: iso(oldest), ids: [] });
   }
 
   /**
    * Reads one window (`cursor.time`, up to one hour, newest first) page by page. Returns false when the worker
    * stops before the window is finished (the cursor then holds the progress made).
    */
-  async *#readWindow(start: Cursor, target: number, retry: RetryContext): AsyncGenerator<WorkItem, boolean> {
+  async *#readWindow(start: Cursor, target: number, round: PollRound<Cursor>): AsyncGenerator<WorkItem, boolean> {
     const from = Date.parse(start.time);
     const fromIds = new Set(start.ids);
     const end = start.window ? Date.parse(start.window.end) : Math.min(from + MAX_WINDOW_MS, target);
@@ -185,7 +142,7 @@ export class CloudTrailLookupSource implements Source {
       const response = await withRetries<LookupEventsCommandOutput>(
         "LookupEvents",
         async () => {
-          await this.#limiter.take(retry.signal);
+          await this.#limiter.take(round.retry.signal);
           try {
             return await this.#client.send(
               new LookupEventsCommand({
@@ -203,7 +160,7 @@ export class CloudTrailLookupSource implements Source {
             throw error;
           }
         },
-        retry,
+        round.retry,
       );
 
       const events: DevoEvent[] = [];
@@ -251,28 +208,12 @@ export class CloudTrailLookupSource implements Source {
           }
         : { time: iso(end), ids: [...endIds] };
 
-      if (events.length === 0) {
-        // Nothing to deliver (an empty page, or only dropped and already-seen events): the cursor can move now.
-        await this.#commit(next);
-      } else {
-        const delivered = yield* deliverPage(
-          {
-            description: `LookupEvents ${this.#settings.region} ${iso(from)}..${iso(end)} page ${page}`,
-            events: () => oneBatch(events),
-            commit: () => this.#commit(next),
-          },
-          { clock: this.#clock, logger: this.#logger, signal: retry.signal, sourceId: this.id },
-        );
-        if (!delivered) return false;
-      }
+      // A page with nothing to deliver (empty, or only dropped and already-seen events) moves the cursor at once.
+      const description = `LookupEvents ${this.#settings.region} ${iso(from)}..${iso(end)} page ${page}`;
+      if (!(yield* round.deliver(description, events, next))) return false;
       if (!more) return true;
       nextToken = response.NextToken;
     }
-  }
-
-  async #commit(next: Cursor): Promise<void> {
-    await this.#state.write(this.#key, CLOUDTRAIL_CURSOR_KIND, next);
-    this.#cursor = next;
   }
 
   #toDevoEvent(event: CloudTrailLookupEvent): DevoEvent {
@@ -285,7 +226,7 @@ export class CloudTrailLookupSource implements Source {
           record = parsed as Record<string, unknown>;
         }
       } catch {
-        this.#logger.warn({ eventId: event.EventId }, "CloudTrailEvent is not valid JSON; sent as it is");
+        this.#polling.logger.warn({ eventId: event.EventId }, "CloudTrailEvent is not valid JSON; sent as it is");
       }
     }
     // The lookup summary stands in for a missing or unreadable CloudTrailEvent, so the event is still sent.

@@ -6,23 +6,14 @@ import {
   FilterLogEventsCommand,
   type FilterLogEventsCommandOutput,
 } from "@aws-sdk/client-cloudwatch-logs";
-import type { Logger } from "pino";
 import { z } from "zod";
 import { tagLevel } from "../formats/tag.ts";
 import type { DevoEvent } from "../pipeline/event.ts";
 import type { CloudwatchLogsOptions } from "../services/api-service-options.ts";
-import type { StateKey, StateStore } from "../state/state-store.ts";
-import { type Clock, systemClock } from "./api-clock.ts";
-import { deliverPage } from "./api-delivery.ts";
+import { ApiPolling, type PollRound } from "./api-polling.ts";
 import { type RateLimiter, sharedRateLimiter } from "./api-rate-limiter.ts";
-import { type RetryContext, Stopped, withRetries } from "./api-retry.ts";
-import {
-  type ApiSourceDeps,
-  type ApiSourceSettings,
-  oneBatch,
-  SDK_RETRY,
-  UNTIL_IDLE_MAX_ATTEMPTS,
-} from "./api-source-settings.ts";
+import { type RetryContext, withRetries } from "./api-retry.ts";
+import { type ApiSourceDeps, type ApiSourceSettings, sdkClientConfig } from "./api-source-settings.ts";
 import type { Source, WorkItem } from "./work-item.ts";
 
 export const LOGS_TAG = "cloud.aws.cloudwatch.logs";
@@ -43,6 +34,11 @@ type Cursor = z.output<typeof cursorSchema>;
 type GroupCursor = Cursor["groups"][string];
 export const LOGS_CURSOR_KIND = "cloudwatch-logs/1";
 
+/** The whole cursor with one group's position replaced (pages are delivered one at a time, so nothing races). */
+function withGroup(cursor: Cursor, group: string, next: GroupCursor): Cursor {
+  return { start: cursor.start, groups: { ...cursor.groups, [group]: next } };
+}
+
 const isNotFound = (error: unknown) => (error as Error)?.name === "ResourceNotFoundException";
 
 /**
@@ -59,83 +55,48 @@ export class CloudWatchLogsSource implements Source {
   readonly concurrency = 1;
   readonly #settings: ApiSourceSettings<CloudwatchLogsOptions>;
   readonly #client: CloudWatchLogsClient;
-  readonly #state: StateStore;
-  readonly #key: StateKey;
-  readonly #logger: Logger;
-  readonly #clock: Clock;
+  readonly #polling: ApiPolling<Cursor>;
   readonly #filterLimiter: RateLimiter;
   readonly #describeLimiter: RateLimiter;
-  #cursor: Cursor | undefined;
 
   constructor(
     settings: ApiSourceSettings<CloudwatchLogsOptions>,
     deps: ApiSourceDeps & { filterRateLimiter?: RateLimiter; describeRateLimiter?: RateLimiter },
   ) {
     this.#settings = settings;
-    this.id = `${settings.inputId}/${settings.serviceName}/${settings.region}`;
-    this.#key = { input: settings.inputId, service: settings.serviceName, region: settings.region };
-    this.#state = deps.state;
-    this.#logger = deps.logger.child({ source: this.id });
-    this.#clock = deps.clock ?? systemClock;
+    this.#polling = new ApiPolling(settings, deps, {
+      kind: LOGS_CURSOR_KIND,
+      schema: cursorSchema,
+      initial: (startMs) => ({ start: startMs, groups: {} }),
+      resumedAt: (saved) => ({ groups: Object.keys(saved.groups).length }),
+      poll: (round) => this.#poll(round),
+    });
+    this.id = this.#polling.id;
+    const clock = this.#polling.clock;
     this.#filterLimiter =
       deps.filterRateLimiter ??
-      sharedRateLimiter(`logs:FilterLogEvents:${settings.region}`, REQUESTS_PER_SECOND, this.#clock);
+      sharedRateLimiter(`logs:FilterLogEvents:${settings.region}`, REQUESTS_PER_SECOND, clock);
     this.#describeLimiter =
       deps.describeRateLimiter ??
-      sharedRateLimiter(`logs:DescribeLogGroups:${settings.region}`, REQUESTS_PER_SECOND, this.#clock);
-    this.#client = new CloudWatchLogsClient({
-      region: settings.region,
-      endpoint: settings.endpointUrl,
-      credentials: settings.credentials,
-      ...SDK_RETRY,
-    });
+      sharedRateLimiter(`logs:DescribeLogGroups:${settings.region}`, REQUESTS_PER_SECOND, clock);
+    this.#client = new CloudWatchLogsClient(sdkClientConfig(settings));
   }
 
-  async *work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
-    const retry: RetryContext = {
-      clock: this.#clock,
-      logger: this.#logger,
-      signal,
-      sourceId: this.id,
-      maxAttempts: options.untilIdle ? UNTIL_IDLE_MAX_ATTEMPTS : undefined,
-    };
-    try {
-      await this.#load();
-      while (!signal.aborted) {
-        const end = this.#clock.now() - this.#settings.options.delay_seconds * 1000;
-        for (const group of await this.#resolveGroups(retry)) {
-          if (signal.aborted) return;
-          const finished = yield* this.#readGroup(group, end, retry);
-          if (!finished) return;
-        }
-        if (options.untilIdle || signal.aborted) return;
-        await this.#clock.sleep(this.#settings.options.request_period_in_seconds * 1000, signal);
-      }
-    } catch (error) {
-      if (error instanceof Stopped) return;
-      throw error;
-    }
+  work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
+    return this.#polling.run(signal, options);
   }
 
   async close(): Promise<void> {
     this.#client.destroy();
   }
 
-  async #load(): Promise<void> {
-    const saved = await this.#state.read(this.#key, LOGS_CURSOR_KIND, cursorSchema);
-    if (saved !== undefined) {
-      this.#logger.info(
-        { state: this.#state.describe(this.#key), groups: Object.keys(saved.groups).length },
-        "resuming from saved cursors",
-      );
-      this.#cursor = saved;
-      return;
+  /** Reads every log group up to `delay_seconds` behind now. */
+  async *#poll(round: PollRound<Cursor>): AsyncGenerator<WorkItem, boolean> {
+    for (const group of await this.#resolveGroups(round.retry)) {
+      if (round.retry.signal.aborted) return false;
+      if (!(yield* this.#readGroup(group, round.upTo, round))) return false;
     }
-    const start = this.#settings.options.start_time;
-    this.#cursor = {
-      start: start !== undefined ? Date.parse(start) : this.#clock.now() - this.#settings.options.delay_seconds * 1000,
-      groups: {},
-    };
+    return true;
   }
 
   /** Exact names as given, prefixes (`name*`) expanded; sorted so groups are read in a stable order. */
@@ -171,8 +132,8 @@ export class CloudWatchLogsSource implements Source {
   }
 
   /** Reads one log group from its cursor up to `end`. Returns false when the worker stops first. */
-  async *#readGroup(group: string, end: number, retry: RetryContext): AsyncGenerator<WorkItem, boolean> {
-    const cursor = this.#cursor!;
+  async *#readGroup(group: string, end: number, round: PollRound<Cursor>): AsyncGenerator<WorkItem, boolean> {
+    const cursor = this.#polling.cursor;
     const start: GroupCursor = cursor.groups[group] ?? { ts: cursor.start, ids: [] };
     if (start.ts > end) return true;
     const startIds = new Set(start.ids);
@@ -190,7 +151,7 @@ export class CloudWatchLogsSource implements Source {
         response = await withRetries<FilterLogEventsCommandOutput>(
           `FilterLogEvents ${group}`,
           async () => {
-            await this.#filterLimiter.take(retry.signal);
+            await this.#filterLimiter.take(round.retry.signal);
             return this.#client.send(
               new FilterLogEventsCommand({
                 logGroupName: group,
@@ -201,12 +162,12 @@ export class CloudWatchLogsSource implements Source {
               }),
             );
           },
-          retry,
+          round.retry,
           { fatal: isNotFound },
         );
       } catch (error) {
         if (!isNotFound(error)) throw error;
-        this.#logger.warn({ logGroup: group }, "log group not found in this region; skipped until it exists");
+        this.#polling.logger.warn({ logGroup: group }, "log group not found in this region; skipped until it exists");
         return true;
       }
 
@@ -236,29 +197,14 @@ export class CloudWatchLogsSource implements Source {
           ? { ts: end, ids: [...latestIds] }
           : { ts: end, ids: [] };
 
-      if (events.length === 0) {
-        if (!more) await this.#commit(group, next);
-      } else {
-        const delivered = yield* deliverPage(
-          {
-            description: `FilterLogEvents ${this.#settings.region} ${group} page ${page}`,
-            events: () => oneBatch(events),
-            commit: () => this.#commit(group, next),
-          },
-          { clock: this.#clock, logger: this.#logger, signal: retry.signal, sourceId: this.id },
-        );
-        if (!delivered) return false;
+      // An empty page in the middle of a group saves nothing: only a delivered event or the group's end moves it.
+      if (events.length > 0 || !more) {
+        const description = `FilterLogEvents ${this.#settings.region} ${group} page ${page}`;
+        if (!(yield* round.deliver(description, events, withGroup(this.#polling.cursor, group, next)))) return false;
       }
       if (!more) return true;
       nextToken = response.nextToken;
     }
-  }
-
-  async #commit(group: string, next: GroupCursor): Promise<void> {
-    const cursor = this.#cursor!;
-    const updated: Cursor = { start: cursor.start, groups: { ...cursor.groups, [group]: next } };
-    await this.#state.write(this.#key, LOGS_CURSOR_KIND, updated);
-    this.#cursor = updated;
   }
 
   #toDevoEvent(group: string, event: FilteredLogEvent): DevoEvent {

@@ -7,21 +7,12 @@ import {
   type Metric,
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
-import type { Logger } from "pino";
 import { z } from "zod";
 import type { DevoEvent } from "../pipeline/event.ts";
 import type { MetricsOptions } from "../services/api-service-options.ts";
-import type { StateKey, StateStore } from "../state/state-store.ts";
-import { type Clock, systemClock } from "./api-clock.ts";
-import { deliverPage } from "./api-delivery.ts";
-import { type RetryContext, Stopped, withRetries } from "./api-retry.ts";
-import {
-  type ApiSourceDeps,
-  type ApiSourceSettings,
-  oneBatch,
-  SDK_RETRY,
-  UNTIL_IDLE_MAX_ATTEMPTS,
-} from "./api-source-settings.ts";
+import { ApiPolling, type PollRound } from "./api-polling.ts";
+import { type RetryContext, withRetries } from "./api-retry.ts";
+import { type ApiSourceDeps, type ApiSourceSettings, sdkClientConfig } from "./api-source-settings.ts";
 import type { Source, WorkItem } from "./work-item.ts";
 
 export const METRICS_TAG = "cloud.aws.cloudwatch.metrics";
@@ -73,58 +64,26 @@ export class CloudWatchMetricsSource implements Source {
   readonly concurrency = 1;
   readonly #settings: ApiSourceSettings<MetricsOptions>;
   readonly #client: CloudWatchClient;
-  readonly #state: StateStore;
-  readonly #key: StateKey;
-  readonly #logger: Logger;
-  readonly #clock: Clock;
+  readonly #polling: ApiPolling<Cursor>;
   readonly #periodMs: number;
-  #cursor: Cursor | undefined;
 
   constructor(settings: ApiSourceSettings<MetricsOptions>, deps: ApiSourceDeps) {
     this.#settings = settings;
-    this.id = `${settings.inputId}/${settings.serviceName}/${settings.region}`;
-    this.#key = { input: settings.inputId, service: settings.serviceName, region: settings.region };
-    this.#state = deps.state;
-    this.#logger = deps.logger.child({ source: this.id });
-    this.#clock = deps.clock ?? systemClock;
-    this.#periodMs = settings.options.period_in_seconds * 1000;
-    this.#client = new CloudWatchClient({
-      region: settings.region,
-      endpoint: settings.endpointUrl,
-      credentials: settings.credentials,
-      ...SDK_RETRY,
+    this.#polling = new ApiPolling(settings, deps, {
+      kind: METRICS_CURSOR_KIND,
+      schema: cursorSchema,
+      // Rounded down: a period that began before start_time is read whole rather than cut.
+      initial: (startMs) => ({ end: iso(this.#align(startMs)) }),
+      resumedAt: (saved) => ({ end: saved.end }),
+      poll: (round) => this.#poll(round),
     });
+    this.id = this.#polling.id;
+    this.#periodMs = settings.options.period_in_seconds * 1000;
+    this.#client = new CloudWatchClient(sdkClientConfig(settings));
   }
 
-  async *work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
-    const retry: RetryContext = {
-      clock: this.#clock,
-      logger: this.#logger,
-      signal,
-      sourceId: this.id,
-      maxAttempts: options.untilIdle ? UNTIL_IDLE_MAX_ATTEMPTS : undefined,
-    };
-    try {
-      let cursor = await this.#load();
-      while (!signal.aborted) {
-        const target = this.#align(this.#clock.now() - this.#settings.options.delay_seconds * 1000);
-        if (cursor.window !== undefined || Date.parse(cursor.end) < target) {
-          // One listing per poll: it covers every metric with data in the last two weeks, which includes
-          // every window a poll reads (they all end before the listing is made).
-          const metrics = await this.#listMetrics(retry);
-          while (!signal.aborted && (cursor.window !== undefined || Date.parse(cursor.end) < target)) {
-            const finished = yield* this.#readWindow(cursor, target, metrics, retry);
-            if (!finished) return;
-            cursor = this.#cursor!;
-          }
-        }
-        if (options.untilIdle || signal.aborted) return;
-        await this.#clock.sleep(this.#settings.options.request_period_in_seconds * 1000, signal);
-      }
-    } catch (error) {
-      if (error instanceof Stopped) return;
-      throw error;
-    }
+  work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
+    return this.#polling.run(signal, options);
   }
 
   async close(): Promise<void> {
@@ -135,19 +94,19 @@ export class CloudWatchMetricsSource implements Source {
     return Math.floor(ms / this.#periodMs) * this.#periodMs;
   }
 
-  async #load(): Promise<Cursor> {
-    const saved = await this.#state.read(this.#key, METRICS_CURSOR_KIND, cursorSchema);
-    if (saved !== undefined) {
-      this.#logger.info({ state: this.#state.describe(this.#key), end: saved.end }, "resuming from saved cursor");
-      this.#cursor = saved;
-      return saved;
+  /** Reads window after window until the cursor is `delay_seconds` behind now. */
+  async *#poll(round: PollRound<Cursor>): AsyncGenerator<WorkItem, boolean> {
+    const target = this.#align(round.upTo);
+    let cursor = this.#polling.cursor;
+    if (cursor.window === undefined && Date.parse(cursor.end) >= target) return true;
+    // One listing per poll: it covers every metric with data in the last two weeks, which includes every window
+    // a poll reads (they all end before the listing is made).
+    const metrics = await this.#listMetrics(round.retry);
+    while (!round.retry.signal.aborted && (cursor.window !== undefined || Date.parse(cursor.end) < target)) {
+      if (!(yield* this.#readWindow(cursor, target, metrics, round))) return false;
+      cursor = this.#polling.cursor;
     }
-    const start = this.#settings.options.start_time;
-    const from =
-      start !== undefined ? Date.parse(start) : this.#clock.now() - this.#settings.options.delay_seconds * 1000;
-    // Rounded down: a period that began before start_time is read whole rather than cut.
-    this.#cursor = { end: iso(this.#align(from)) };
-    return this.#cursor;
+    return true;
   }
 
   async #listMetrics(retry: RetryContext): Promise<ListedMetric[]> {
@@ -183,7 +142,7 @@ export class CloudWatchMetricsSource implements Source {
     cursor: Cursor,
     target: number,
     metrics: ListedMetric[],
-    retry: RetryContext,
+    round: PollRound<Cursor>,
   ): AsyncGenerator<WorkItem, boolean> {
     const from = Date.parse(cursor.end);
     const end = cursor.window
@@ -194,26 +153,18 @@ export class CloudWatchMetricsSource implements Source {
     const stats = this.#settings.options.statistics;
     const perBatch = Math.max(1, Math.floor(MAX_QUERIES / stats.length));
     if (todo.length === 0) {
-      await this.#commit({ end: iso(end) });
+      await this.#polling.commit({ end: iso(end) });
       return true;
     }
     for (let i = 0; i < todo.length; i += perBatch) {
       const batch = todo.slice(i, i + perBatch);
       const last = i + perBatch >= todo.length;
-      const events = await this.#fetchBatch(batch, from, end, retry);
+      const events = await this.#fetchBatch(batch, from, end, round.retry);
       const next: Cursor = last
         ? { end: iso(end) }
         : { end: cursor.end, window: { end: iso(end), after: batch.at(-1)!.key } };
       const description = `GetMetricData ${this.#settings.region} ${iso(from)}..${iso(end)} metrics ${i + 1}-${i + batch.length} of ${todo.length}`;
-      if (events.length === 0) {
-        await this.#commit(next);
-        continue;
-      }
-      const delivered = yield* deliverPage(
-        { description, events: () => oneBatch(events), commit: () => this.#commit(next) },
-        { clock: this.#clock, logger: this.#logger, signal: retry.signal, sourceId: this.id },
-      );
-      if (!delivered) return false;
+      if (!(yield* round.deliver(description, events, next))) return false;
     }
     return true;
   }
@@ -289,10 +240,5 @@ export class CloudWatchMetricsSource implements Source {
       out.push({ tag: METRICS_TAG, message, time });
     }
     return out;
-  }
-
-  async #commit(next: Cursor): Promise<void> {
-    await this.#state.write(this.#key, METRICS_CURSOR_KIND, next);
-    this.#cursor = next;
   }
 }
