@@ -11,6 +11,15 @@ export const WORKER_METRICS_PORT = 9464;
 export const WORKER_STATE_DIR = "/var/lib/aws-devo-collector";
 
 /**
+ * CloudWatch takes at most 10 metrics (MetricDataQuery items with a MetricStat) in an alarm on metric math
+ * (PutMetricAlarm's Metrics; MetricDataQuery reference). Target tracking on metric math works through such alarms,
+ * so its customized metric is held to the same number. Past it, the stack synthesizes and `terraform apply` fails.
+ */
+export const ALARM_METRIC_LIMIT = 10;
+/** The backlog policy retrieves one metric per queue it watches, plus the service's RunningTaskCount. */
+export const MAX_SCALED_QUEUES = ALARM_METRIC_LIMIT - 1;
+
+/**
  * Image references: registry/repository with a tag or digest. Copied into the task definition, so no quotes,
  * backslashes or `${`; a tag is required because `latest` (the default without one) makes rollouts unrepeatable.
  */
@@ -99,6 +108,11 @@ export const workerSchema = z.strictObject({
        * is this old, whatever the backlog per task says: a few slow objects can age without a large backlog.
        */
       max_message_age_seconds: z.number().int().min(60).max(1_209_600).optional(),
+      /**
+       * The collector queues (SQS names) both policies watch; absent: every collector queue. Needed past
+       * MAX_SCALED_QUEUES queues: the worker still reads every queue, it only scales on these.
+       */
+      queues: z.array(z.string().min(1).max(80)).min(1).optional(),
     })
     .prefault({}),
 });
@@ -133,6 +147,8 @@ export interface EcsWorkerConfig {
     scaleInCooldownSeconds: number;
     /** Absent: no age-based scale-out. */
     maxMessageAgeSeconds?: number;
+    /** Absent: the policies watch every collector queue. */
+    queues?: string[];
   };
 }
 
@@ -168,6 +184,7 @@ export function normalizeWorker(raw: RawWorkerConfig): EcsWorkerConfig {
       ...(raw.scaling.max_message_age_seconds === undefined
         ? {}
         : { maxMessageAgeSeconds: raw.scaling.max_message_age_seconds }),
+      ...(raw.scaling.queues === undefined ? {} : { queues: raw.scaling.queues }),
     },
   };
 }

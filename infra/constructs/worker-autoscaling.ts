@@ -2,13 +2,16 @@ import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-pol
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target/index.js";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
 import { Construct } from "constructs";
-import type { EcsWorkerConfig } from "../worker-config.ts";
+import { type EcsWorkerConfig, MAX_SCALED_QUEUES } from "../worker-config.ts";
 
 export interface WorkerAutoscalingProps {
   clusterName: string;
   /** A reference to the service's name, so the target waits for the service. */
   serviceName: string;
-  /** The collector queues the worker reads (names, as SQS's CloudWatch dimension takes them). */
+  /**
+   * The collector queues the worker reads (names, as SQS's CloudWatch dimension takes them). The policies watch
+   * all of them, or `scaling.queues` when given.
+   */
   queueNames: readonly string[];
   scaling: EcsWorkerConfig["scaling"];
 }
@@ -23,6 +26,10 @@ export interface WorkerAutoscalingProps {
  * With `max_message_age_seconds`, a second policy adds tasks when the oldest message of any collector queue
  * reaches that age: step scaling driven by a CloudWatch alarm, scale-out only, so scale-in stays with target
  * tracking alone.
+ *
+ * Both watch at most MAX_SCALED_QUEUES queues: CloudWatch's limit on metrics in one metric-math alarm. The
+ * configuration rules refuse more with the YAML path; the check here only keeps a direct caller from building a
+ * stack that synthesizes and then fails at `terraform apply`.
  */
 export class WorkerAutoscaling extends Construct {
   readonly target: AppautoscalingTarget;
@@ -39,7 +46,8 @@ export class WorkerAutoscaling extends Construct {
       minCapacity: props.scaling.minTasks,
       maxCapacity: props.scaling.maxTasks,
     });
-    const queueIds = props.queueNames.map((_, i) => `queue${i}`);
+    const queueNames = scaledQueues(props.queueNames, props.scaling.queues);
+    const queueIds = queueNames.map((_, i) => `queue${i}`);
     this.policy = new AppautoscalingPolicy(this, "backlog-per-task", {
       name: "backlog-per-task",
       policyType: "TargetTrackingScaling",
@@ -52,7 +60,7 @@ export class WorkerAutoscaling extends Construct {
         scaleInCooldown: props.scaling.scaleInCooldownSeconds,
         customizedMetricSpecification: {
           metrics: [
-            ...props.queueNames.map((queueName, i) => ({
+            ...queueNames.map((queueName, i) => ({
               id: queueIds[i],
               label: `Visible messages in ${queueName}`,
               returnData: false,
@@ -124,7 +132,7 @@ export class WorkerAutoscaling extends Construct {
         treatMissingData: "notBreaching",
         alarmActions: [this.agePolicy.arn],
         metricQuery: [
-          ...props.queueNames.map((queueName, i) => ({
+          ...queueNames.map((queueName, i) => ({
             id: `age${i}`,
             label: `Oldest message in ${queueName}`,
             returnData: false,
@@ -139,11 +147,29 @@ export class WorkerAutoscaling extends Construct {
           {
             id: "oldest",
             label: "Oldest message of any collector queue (seconds)",
-            expression: `MAX([${props.queueNames.map((_, i) => `age${i}`).join(", ")}])`,
+            expression: `MAX([${queueNames.map((_, i) => `age${i}`).join(", ")}])`,
             returnData: true,
           },
         ],
       });
     }
   }
+}
+
+/** The queues the policies watch, in the pipeline's order; refuses what CloudWatch would refuse at apply time. */
+function scaledQueues(all: readonly string[], chosen: readonly string[] | undefined): readonly string[] {
+  if (chosen !== undefined) {
+    const unknown = chosen.filter((name) => !all.includes(name));
+    if (unknown.length > 0) {
+      throw new Error(`worker.scaling.queues names queues the worker does not read: ${unknown.join(", ")}`);
+    }
+  }
+  const watched = chosen === undefined ? all : all.filter((name) => chosen.includes(name));
+  if (watched.length > MAX_SCALED_QUEUES) {
+    throw new Error(
+      `the worker's scaling policies would watch ${watched.length} queues; CloudWatch's metric-math alarms hold at ` +
+        `most ${MAX_SCALED_QUEUES} of them (plus the running task count): set worker.scaling.queues`,
+    );
+  }
+  return watched;
 }

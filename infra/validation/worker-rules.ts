@@ -1,4 +1,5 @@
 import type { ConfigIssue, PipelineConfig } from "../config.ts";
+import { ALARM_METRIC_LIMIT, type EcsWorkerConfig, MAX_SCALED_QUEUES } from "../worker-config.ts";
 
 /**
  * Fargate's CPU/memory pairs (MiB): for each CPU value, the smallest and largest memory and the step between
@@ -20,6 +21,53 @@ function memoryFits(cpu: number, memory: number): boolean {
   // 256 CPU units take 512, 1024 or 2048 MiB only: 1536 fits the range but is not offered.
   if (cpu === 256) return [512, 1024, 2048].includes(memory);
   return memory >= size.min && memory <= size.max && (memory - size.min) % size.step === 0;
+}
+
+/**
+ * The queues the scaling policies watch must be collector queues of this pipeline, and few enough for CloudWatch:
+ * the backlog policy's metric math retrieves one metric per queue plus RunningTaskCount, at most
+ * ALARM_METRIC_LIMIT in all. Past that the stack would synthesize and only `terraform apply` would fail.
+ */
+function scalingQueueIssues(config: PipelineConfig, scaling: EcsWorkerConfig["scaling"]): ConfigIssue[] {
+  const collectors = [...config.technologies, ...config.eventRules];
+  const path = "worker.scaling.queues";
+  const why =
+    `CloudWatch alarms on metric math retrieve at most ${ALARM_METRIC_LIMIT} metrics, and the backlog policy ` +
+    "also needs the running task count";
+  if (scaling.queues === undefined) {
+    if (collectors.length <= MAX_SCALED_QUEUES) return [];
+    return [
+      {
+        path,
+        message:
+          `required with more than ${MAX_SCALED_QUEUES} collector queues: the scaling policies can watch at most ` +
+          `${MAX_SCALED_QUEUES} and this pipeline has ${collectors.length} ` +
+          `(${collectors.map((c) => `${c.origin}: ${c.queueName}`).join(", ")}); ${why}. List the busiest ` +
+          `${MAX_SCALED_QUEUES} or fewer (the worker still reads every queue), or run the worker on EC2 instead`,
+      },
+    ];
+  }
+  const chosen = scaling.queues;
+  const issues: ConfigIssue[] = [];
+  const known = new Set(collectors.map((c) => c.queueName));
+  chosen.forEach((name, i) => {
+    if (!known.has(name)) {
+      issues.push({
+        path: `${path}[${i}]`,
+        message: `"${name}" is not a collector queue of this pipeline; its queues are ${[...known].join(", ")}`,
+      });
+    } else if (chosen.indexOf(name) !== i) {
+      issues.push({ path: `${path}[${i}]`, message: `"${name}" is listed twice` });
+    }
+  });
+  const watched = new Set(chosen).size;
+  if (watched > MAX_SCALED_QUEUES) {
+    issues.push({
+      path,
+      message: `lists ${watched} queues; the scaling policies can watch at most ${MAX_SCALED_QUEUES}: ${why}`,
+    });
+  }
+  return issues;
 }
 
 /**
@@ -67,6 +115,7 @@ export function workerRuleViolations(config: PipelineConfig): ConfigIssue[] {
       message: `must not exceed worker.scaling.max_tasks (${worker.scaling.maxTasks})`,
     });
   }
+  issues.push(...scalingQueueIssues(config, worker.scaling));
   const maxAge = worker.scaling.maxMessageAgeSeconds;
   if (maxAge !== undefined && maxAge <= config.queues.visibilityTimeoutSeconds) {
     issues.push({

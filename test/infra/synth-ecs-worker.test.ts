@@ -6,14 +6,23 @@ import { join } from "node:path";
 import process from "node:process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
+import { TerraformStack, Testing } from "cdktf";
 import { stringify } from "yaml";
+import { parsePipelineConfig } from "../../infra/config.ts";
+import { WorkerAutoscaling } from "../../infra/constructs/worker-autoscaling.ts";
 import { WORKER_SECRET_ENV } from "../../infra/constructs/worker-container.ts";
 import { runRunCommand } from "../../worker/cli/run-command.ts";
-import { assertJsonAttributesAreExpressions } from "./helpers/expectations.ts";
+import {
+  ALARM_MAX_RETRIEVED_METRICS,
+  assertJsonAttributesAreExpressions,
+  assertMetricMathWithinAlarmLimits,
+} from "./helpers/expectations.ts";
 import { evaluate, type HclBlock, parseHclFile } from "./helpers/hcl.ts";
 import {
   ACCOUNT,
   directScenario,
+  ECS_SCALED_QUEUES,
   ecsWorkerKmsScenario,
   ecsWorkerScenario,
   REGION,
@@ -251,7 +260,7 @@ describe("ECS worker: scaling on backlog per task", () => {
     assert.equal(ecs.value(policy.config.resource_id), "service/acme-workers/acme-worker");
   });
 
-  it("tracks the visible messages of every collector queue divided by the running tasks", () => {
+  it("tracks the visible messages of the queues in worker.scaling.queues divided by the running tasks", () => {
     assert.equal(policy.config.policy_type, "TargetTrackingScaling");
     const tracking = ecs.value(policy.config.target_tracking_scaling_policy_configuration) as Json;
     assert.equal(tracking.target_value, 300);
@@ -261,13 +270,13 @@ describe("ECS worker: scaling on backlog per task", () => {
     const metrics = tracking.customized_metric_specification.metrics as Json[];
     const queues = metrics.filter((m: Json) => m.metric_stat?.metric.namespace === "AWS/SQS");
     assert.deepEqual(
-      queues.map((m) => m.metric_stat.metric.dimensions[0].value).sort(),
-      ecs
-        .ofType("aws_sqs_queue")
-        .map((q) => q.config.name as string)
-        .filter((n) => !n.endsWith("-dlq"))
-        .sort(),
-      "every collector queue, no dead-letter queue",
+      queues.map((m) => m.metric_stat.metric.dimensions[0].value),
+      ECS_SCALED_QUEUES,
+      "the chosen queues, in the pipeline's order",
+    );
+    assert.ok(
+      ecs.ofType("aws_sqs_queue").some((q) => q.config.name === "acme-config"),
+      "the queue left out of scaling still exists (the worker reads it)",
     );
     for (const m of queues) {
       assert.equal(m.metric_stat.metric.metric_name, "ApproximateNumberOfMessagesVisible");
@@ -287,6 +296,47 @@ describe("ECS worker: scaling on backlog per task", () => {
     assert.equal(returned.length, 1, "exactly one series is tracked");
     assert.equal(returned[0].expression, `SUM([${queues.map((m) => m.id).join(", ")}]) / tasks`);
   });
+
+  it("watches every collector queue when none are chosen, up to the limit", () => {
+    // Nine technologies: nine queue metrics and RunningTaskCount, CloudWatch's ten.
+    const scenario = ecsWorkerScenario();
+    const { config: _config, ...nine } = scenario.technologies;
+    scenario.technologies = nine;
+    scenario.worker = { ...scenario.worker, scaling: { max_message_age_seconds: 900 } };
+    const synth = synthesize(scenario);
+    const collectors = synth
+      .ofType("aws_sqs_queue")
+      .map((q) => q.config.name as string)
+      .filter((n) => !n.endsWith("-dlq"));
+    assert.equal(collectors.length, 9);
+    const tracking = synth
+      .ofType("aws_appautoscaling_policy")
+      .find((p) => p.config.policy_type === "TargetTrackingScaling");
+    const trackingConfig = synth.value(tracking?.config.target_tracking_scaling_policy_configuration) as Json;
+    const metrics = trackingConfig.customized_metric_specification.metrics as Json[];
+    assert.deepEqual(
+      metrics
+        .filter((m) => m.metric_stat?.metric.namespace === "AWS/SQS")
+        .map((m) => m.metric_stat.metric.dimensions[0].value)
+        .sort(),
+      collectors.sort(),
+    );
+    const alarm = synth.one("aws_cloudwatch_metric_alarm").config;
+    assert.deepEqual(
+      (alarm.metric_query as Json[])
+        .filter((q) => q.metric !== undefined)
+        .map((q) => q.metric.dimensions.QueueName)
+        .sort(),
+      collectors.sort(),
+    );
+    assert.deepEqual(
+      assertMetricMathWithinAlarmLimits(synth)
+        .map((b) => b.retrieved)
+        .sort((a, b) => a - b),
+      [9, ALARM_MAX_RETRIEVED_METRICS],
+      "the backlog policy is exactly at the limit, the age alarm one under",
+    );
+  });
 });
 
 describe("ECS worker: scale-out on the oldest message's age", () => {
@@ -296,7 +346,7 @@ describe("ECS worker: scale-out on the oldest message's age", () => {
   });
 
   const scenario = ecsWorkerScenario();
-  scenario.worker = { ...scenario.worker, scaling: { max_message_age_seconds: 900 } };
+  scenario.worker = { ...scenario.worker, scaling: { ...scenario.worker.scaling, max_message_age_seconds: 900 } };
   const aged = synthesize(scenario);
   const stepPolicy = () => {
     const policies = aged.ofType("aws_appautoscaling_policy");
@@ -333,7 +383,7 @@ describe("ECS worker: scale-out on the oldest message's age", () => {
     assert.equal(tracking?.config.target_tracking_scaling_policy_configuration.disable_scale_in, undefined);
   });
 
-  it("fires the step policy from an alarm on the oldest message of any collector queue", () => {
+  it("fires the step policy from an alarm on the oldest message of any watched queue", () => {
     const alarm = aged.one("aws_cloudwatch_metric_alarm").config;
     assert.equal(aged.value(alarm.alarm_name), "acme-worker-oldest-message-age");
     assert.equal(alarm.comparison_operator, "GreaterThanOrEqualToThreshold");
@@ -345,13 +395,9 @@ describe("ECS worker: scale-out on the oldest message's age", () => {
     const queries = alarm.metric_query as Json[];
     const perQueue = queries.filter((q) => q.metric !== undefined);
     assert.deepEqual(
-      perQueue.map((q) => q.metric.dimensions.QueueName).sort(),
-      aged
-        .ofType("aws_sqs_queue")
-        .map((q) => q.config.name as string)
-        .filter((n) => !n.endsWith("-dlq"))
-        .sort(),
-      "every collector queue, no dead-letter queue",
+      perQueue.map((q) => q.metric.dimensions.QueueName),
+      ECS_SCALED_QUEUES,
+      "the queues the backlog policy watches",
     );
     for (const q of perQueue) {
       assert.deepEqual(
@@ -362,6 +408,93 @@ describe("ECS worker: scale-out on the oldest message's age", () => {
     const returned = queries.filter((q) => q.return_data === true);
     assert.equal(returned.length, 1);
     assert.equal(returned[0].expression, `MAX([${perQueue.map((q) => q.id).join(", ")}])`);
+  });
+});
+
+describe("ECS worker: within CloudWatch's limits for metric-math alarms", () => {
+  const aged = () => {
+    const scenario = ecsWorkerScenario();
+    scenario.worker = { ...scenario.worker, scaling: { ...scenario.worker.scaling, max_message_age_seconds: 900 } };
+    return synthesize(scenario);
+  };
+  const kmsAged = () => {
+    const scenario = ecsWorkerKmsScenario();
+    scenario.worker = { ...scenario.worker, scaling: { max_message_age_seconds: 900 } };
+    return synthesize(scenario);
+  };
+
+  it("holds at most 10 retrieved metrics in every alarm and target tracking metric the stacks synthesize", () => {
+    const checked = [ecs, aged(), synthesize(ecsWorkerKmsScenario()), kmsAged()].map((synth) =>
+      assertMetricMathWithinAlarmLimits(synth)
+        // Resource type and the list's place, without the generated resource name.
+        .map((b) => `${b.where.replace(/\.[^.]+/, "").replace(/\[\d+\]/g, "")}: ${b.retrieved}+${b.expressions}`)
+        .sort(),
+    );
+    assert.deepEqual(checked, [
+      [
+        "aws_appautoscaling_policy.target_tracking_scaling_policy_configuration.customized_metric_specification.metrics: 10+1",
+      ],
+      [
+        "aws_appautoscaling_policy.target_tracking_scaling_policy_configuration.customized_metric_specification.metrics: 10+1",
+        "aws_cloudwatch_metric_alarm.metric_query: 9+1",
+      ],
+      // The KMS pipeline: four technologies and Security Hub's queue.
+      [
+        "aws_appautoscaling_policy.target_tracking_scaling_policy_configuration.customized_metric_specification.metrics: 6+1",
+      ],
+      [
+        "aws_appautoscaling_policy.target_tracking_scaling_policy_configuration.customized_metric_specification.metrics: 6+1",
+        "aws_cloudwatch_metric_alarm.metric_query: 5+1",
+      ],
+    ]);
+  });
+
+  it("the guard itself fails on an alarm retrieving 11 metrics", () => {
+    const synth = new Synth(
+      {
+        resource: {
+          aws_cloudwatch_metric_alarm: {
+            wide: {
+              metric_query: [
+                ...Array.from({ length: 11 }, (_, i) => ({ id: `m${i}`, return_data: false, metric: {} })),
+                { id: "e", expression: "MAX(METRICS())", return_data: true },
+              ],
+            },
+          },
+        },
+      },
+      ACCOUNT,
+      REGION,
+    );
+    assert.throws(
+      () => assertMetricMathWithinAlarmLimits(synth),
+      /aws_cloudwatch_metric_alarm\.wide\.metric_query retrieves 11 metrics; a CloudWatch alarm takes at most 10/,
+    );
+  });
+
+  const bareStack = () => {
+    const stack = new TerraformStack(Testing.app(), "standalone");
+    new AwsProvider(stack, "aws", { region: REGION });
+    return stack;
+  };
+  const scaling = parsePipelineConfig(ecsWorkerKmsScenario()).worker!.scaling;
+  const tenQueues = Array.from({ length: 10 }, (_, i) => `q${i}`);
+
+  it("the construct on its own refuses more queues than the backlog policy can hold", () => {
+    const build = (queueNames: string[], queues?: string[]) =>
+      new WorkerAutoscaling(bareStack(), "autoscaling", {
+        clusterName: "c",
+        serviceName: "s",
+        queueNames,
+        scaling: { ...scaling, ...(queues === undefined ? {} : { queues }) },
+      });
+    assert.throws(
+      () => build(tenQueues),
+      /would watch 10 queues; CloudWatch's metric-math alarms hold at most 9 of them .*: set worker\.scaling\.queues/,
+    );
+    assert.throws(() => build(tenQueues, ["q1", "q11"]), /names queues the worker does not read: q11/);
+    assert.equal(build(tenQueues, tenQueues.slice(1)).policy.node.id, "backlog-per-task");
+    assert.equal(build(tenQueues.slice(1)).policy.node.id, "backlog-per-task");
   });
 });
 
@@ -480,7 +613,13 @@ describe("ECS worker: options", () => {
       assign_public_ip: true,
       stop_timeout_seconds: 90,
       log_retention_days: 365,
-      scaling: { min_tasks: 2, max_tasks: 10, backlog_per_task: 50, scale_in_cooldown_seconds: 1200 },
+      scaling: {
+        queues: ECS_SCALED_QUEUES,
+        min_tasks: 2,
+        max_tasks: 10,
+        backlog_per_task: 50,
+        scale_in_cooldown_seconds: 1200,
+      },
     });
     const task = synth.one("aws_ecs_task_definition").config;
     assert.deepEqual([task.cpu, task.memory, task.runtime_platform.cpu_architecture], ["1024", "3072", "ARM64"]);
@@ -561,7 +700,7 @@ describe("ECS worker: npm run synth:hcl", () => {
     const configPath = join(work, "pipeline.yaml");
     // With the age alarm too, so its metric queries go through the HCL renderer as well.
     const scenario = ecsWorkerScenario();
-    scenario.worker = { ...scenario.worker, scaling: { max_message_age_seconds: 900 } };
+    scenario.worker = { ...scenario.worker, scaling: { ...scenario.worker.scaling, max_message_age_seconds: 900 } };
     writeFileSync(configPath, stringify(scenario));
     const run = promisify(execFile);
     for (const hcl of [true, false]) {

@@ -2,17 +2,26 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type ConfigIssue, PipelineConfigError, parsePipelineConfig } from "../../infra/config.ts";
 import {
+  directScenario,
+  ECS_SCALED_QUEUES,
+  ecsWorkerKmsScenario,
   ecsWorkerScenario,
+  ecsWorkerSection,
   type ScenarioConfig,
   WORKER_IMAGE,
   WORKER_SUBNETS,
   WORKER_VPC,
 } from "./helpers/scenarios.ts";
 
-/** The ECS scenario with `worker` changed; `undefined` removes a key. */
+/**
+ * The ECS scenario with `worker` changed; `undefined` removes a key. A `scaling` change keeps the scenario's
+ * `queues` (its ten collector queues need the choice), unless it sets its own.
+ */
 function withWorker(changes: Record<string, unknown>, top: ScenarioConfig = {}): ScenarioConfig {
   const scenario = { ...ecsWorkerScenario(), ...top };
-  scenario.worker = { ...scenario.worker, ...changes };
+  const scaling =
+    changes.scaling === undefined ? {} : { scaling: { ...scenario.worker.scaling, ...(changes.scaling as object) } };
+  scenario.worker = { ...scenario.worker, ...changes, ...scaling };
   return scenario;
 }
 
@@ -35,7 +44,7 @@ function assertIssue(issues: ConfigIssue[], path: string, message: RegExp): void
 
 describe("worker configuration: defaults", () => {
   it("fills every default of the smallest ECS section", () => {
-    assert.deepEqual(parsePipelineConfig(ecsWorkerScenario()).worker, {
+    assert.deepEqual(parsePipelineConfig(ecsWorkerKmsScenario()).worker, {
       image: WORKER_IMAGE,
       cpu: 512,
       memory: 1024,
@@ -224,6 +233,74 @@ describe("worker configuration: scale-out on the oldest message's age", () => {
       issuesOf(withWorker({ scaling: { max_message_age_seconds: 2_000_000 } })),
       "worker.scaling.max_message_age_seconds",
       /<=1209600|at most|too big/i,
+    );
+  });
+});
+
+describe("worker configuration: the queues the scaling policies watch", () => {
+  /** The direct pipeline (ten S3 technologies) with the smallest ECS section: no `scaling.queues`. */
+  function pipeline(technologies: Record<string, unknown>, top: ScenarioConfig = {}): ScenarioConfig {
+    return { ...directScenario(), technologies, access: { mode: "self_hosted" }, worker: ecsWorkerSection(), ...top };
+  }
+  const ten = directScenario().technologies;
+  const { app: _app, ...nine } = ten;
+  const tenQueues = [...ECS_SCALED_QUEUES, "acme-config"];
+
+  it("watches every collector queue when there are at most nine (nine metrics and the task count: ten)", () => {
+    const scaling = parsePipelineConfig(pipeline(nine)).worker?.scaling;
+    assert.equal(Object.keys(nine).length, 9);
+    assert.equal(scaling !== undefined && "queues" in scaling, false, "no choice: every queue");
+  });
+
+  it("refuses a tenth collector queue without a choice, naming the limit, the count and every queue", () => {
+    const issues = issuesOf(pipeline(ten));
+    assertIssue(
+      issues,
+      "worker.scaling.queues",
+      /^required with more than 9 collector queues: the scaling policies can watch at most 9 and this pipeline has 10 \(technologies\.cloudtrail: acme-cloudtrail, .*, technologies\.app: acme-app\); CloudWatch alarms on metric math retrieve at most 10 metrics/,
+    );
+    assert.equal(issues.length, 1, issues.map((i) => i.message).join("\n"));
+  });
+
+  it("counts EventBridge queues too", () => {
+    assertIssue(
+      issuesOf(pipeline(nine, { eventbridge: { security_hub: { enabled: true } } })),
+      "worker.scaling.queues",
+      /this pipeline has 10 \(.*technologies\.cdn: acme-cdn, eventbridge\.security_hub: acme-security-hub\)/,
+    );
+  });
+
+  it("takes a choice of nine of the ten queues as given", () => {
+    const chosen = pipeline(ten);
+    chosen.worker.scaling = { queues: [...ECS_SCALED_QUEUES] };
+    assert.deepEqual(parsePipelineConfig(chosen).worker?.scaling.queues, ECS_SCALED_QUEUES);
+  });
+
+  it("refuses a choice of more than nine queues, with the figures", () => {
+    const issues = issuesOf(withWorker({ scaling: { queues: tenQueues } }));
+    assertIssue(
+      issues,
+      "worker.scaling.queues",
+      /^lists 10 queues; the scaling policies can watch at most 9: CloudWatch alarms on metric math retrieve at most 10 metrics/,
+    );
+    assert.equal(issues.length, 1);
+  });
+
+  it("refuses names that are not collector queues of the pipeline, dead-letter queues included, and repeats", () => {
+    const issues = issuesOf(
+      withWorker({ scaling: { queues: ["acme-cloudtrail", "acme-cloudtrail-dlq", "acme-vpc", "acme-vpc"] } }),
+    );
+    assertIssue(
+      issues,
+      "worker.scaling.queues[1]",
+      /^"acme-cloudtrail-dlq" is not a collector queue of this pipeline; its queues are acme-cloudtrail, acme-vpc, .*acme-app$/,
+    );
+    assertIssue(issues, "worker.scaling.queues[3]", /^"acme-vpc" is listed twice$/);
+    assert.equal(issues.length, 2);
+    assertIssue(
+      issuesOf(withWorker({ scaling: { queues: [] } })),
+      "worker.scaling.queues",
+      />=1|at least 1|too small/i,
     );
   });
 });

@@ -70,3 +70,74 @@ export function assertJsonAttributesAreExpressions(synth: Synth): void {
     }
   }
 }
+
+/** CloudWatch's limits for one alarm on metric math (PutMetricAlarm's Metrics, MetricDataQuery reference). */
+export const ALARM_MAX_RETRIEVED_METRICS = 10;
+export const ALARM_MAX_EXPRESSIONS = 10;
+export const ALARM_MAX_QUERIES = 20;
+
+/** One metric-math query list found in a synthesized resource, with what it holds. */
+export interface MetricMathBlock {
+  where: string;
+  retrieved: number;
+  expressions: number;
+}
+
+/**
+ * Every metric-math query list of the stack (an alarm's `metric_query`, a target tracking policy's customized
+ * `metrics`, wherever they sit) within what CloudWatch accepts in one alarm: at most 10 retrieved metrics, 10
+ * expressions and 20 items, each item one or the other, and exactly one returning data. Target tracking on metric
+ * math creates such alarms, so its list is held to the same. Returns what it checked, so tests can see it looked.
+ */
+export function assertMetricMathWithinAlarmLimits(synth: Synth): MetricMathBlock[] {
+  const found: MetricMathBlock[] = [];
+  const visit = (value: unknown, where: string): void => {
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        visit(item, `${where}[${i}]`);
+      });
+      return;
+    }
+    if (value === null || typeof value !== "object") return;
+    for (const [key, child] of Object.entries(value)) {
+      const path = `${where}.${key}`;
+      if ((key === "metric_query" || key === "metrics") && Array.isArray(child) && child.every(isQuery)) {
+        found.push(checkQueries(child, path));
+      }
+      visit(child, path);
+    }
+  };
+  for (const resource of synth.resources) visit(resource.config, resource.address);
+  return found;
+}
+
+function isQuery(item: unknown): item is Record<string, unknown> {
+  return item !== null && typeof item === "object" && "id" in item;
+}
+
+function checkQueries(queries: Record<string, unknown>[], where: string): MetricMathBlock {
+  const retrieves = (q: Record<string, unknown>) => q.metric_stat !== undefined || q.metric !== undefined;
+  for (const q of queries) {
+    assert.ok(
+      retrieves(q) !== (q.expression !== undefined),
+      `${where}: ${q.id} must either retrieve a metric or be an expression`,
+    );
+  }
+  const block = {
+    where,
+    retrieved: queries.filter(retrieves).length,
+    expressions: queries.filter((q) => q.expression !== undefined).length,
+  };
+  assert.ok(
+    block.retrieved <= ALARM_MAX_RETRIEVED_METRICS,
+    `${where} retrieves ${block.retrieved} metrics; a CloudWatch alarm takes at most ${ALARM_MAX_RETRIEVED_METRICS}`,
+  );
+  assert.ok(
+    block.expressions <= ALARM_MAX_EXPRESSIONS,
+    `${where} has ${block.expressions} expressions; a CloudWatch alarm takes at most ${ALARM_MAX_EXPRESSIONS}`,
+  );
+  assert.ok(queries.length <= ALARM_MAX_QUERIES, `${where} has ${queries.length} queries, over ${ALARM_MAX_QUERIES}`);
+  // ReturnData defaults to true: only the one series the alarm watches may leave it on.
+  assert.equal(queries.filter((q) => q.return_data !== false).length, 1, `${where}: exactly one series returns data`);
+  return block;
+}

@@ -140,12 +140,32 @@ export function ecsWorkerSection(): ScenarioConfig {
 }
 
 /**
+ * The queues the ECS scenario scales on: the direct pipeline has ten collector queues, one more than a metric-math
+ * alarm can watch beside the running task count, so AWS Config's (a few objects an hour) is read but not watched.
+ */
+export const ECS_SCALED_QUEUES = [
+  "acme-cloudtrail",
+  "acme-vpc",
+  "acme-alb",
+  "acme-elb",
+  "acme-waf",
+  "acme-dns",
+  "acme-access-logs",
+  "acme-cdn",
+  "acme-app",
+];
+
+/**
  * The direct scenario read by our own worker on ECS Fargate instead of Devo: the same queues and objects, so the
  * task role must pass exactly the reader simulation of Devo's role. Created cluster, egress-only security group,
- * configuration in Parameter Store, certificate secrets created empty.
+ * configuration in Parameter Store, certificate secrets created empty; scaling on ECS_SCALED_QUEUES.
  */
 export function ecsWorkerScenario(): ScenarioConfig {
-  return { ...directScenario(), access: { mode: "self_hosted" }, worker: ecsWorkerSection() };
+  return {
+    ...directScenario(),
+    access: { mode: "self_hosted" },
+    worker: { ...ecsWorkerSection(), scaling: { queues: [...ECS_SCALED_QUEUES] } },
+  };
 }
 
 /** The KMS scenario with the ECS worker: the created key also protects its configuration, secrets and logs. */
