@@ -96,41 +96,36 @@ export function addPipelineOutputs(stack: TerraformStack, values: PipelineOutput
   if (values.worker !== undefined) addWorkerOutputs(stack, values.worker);
 }
 
+/** The ECS worker's outputs: name, description, value. */
+const WORKER_OUTPUTS: [string, string, (worker: WorkerOutputValues) => unknown][] = [
+  ["worker_cluster_arn", "ECS cluster of the worker", (w) => w.clusterArn],
+  ["worker_cluster_name", "ECS cluster name (aws ecs update-service --cluster)", (w) => w.clusterName],
+  ["worker_service_name", "ECS service of the worker", (w) => w.serviceName],
+  ["worker_task_role_arn", "Role the worker tasks read with (holds the reader policy)", (w) => w.taskRoleArn],
+  [
+    "worker_execution_role_arn",
+    "Role ECS starts the worker tasks with (image, logs, secrets)",
+    (w) => w.executionRoleArn,
+  ],
+  ["worker_log_group", "CloudWatch log group of the worker", (w) => w.logGroupName],
+  [
+    "worker_config_location",
+    "SSM parameter name or Secrets Manager ARN to put handoff/worker-config.ecs.yaml into",
+    (w) => w.configLocation,
+  ],
+  [
+    "worker_certificate_secrets",
+    "Secrets Manager ARNs of the Devo domain's chain.crt, domain.crt and domain.key",
+    (w) => ({
+      chain: w.certificateSecretArns.chain,
+      cert: w.certificateSecretArns.cert,
+      key: w.certificateSecretArns.key,
+    }),
+  ],
+];
+
 function addWorkerOutputs(stack: TerraformStack, worker: WorkerOutputValues): void {
-  new TerraformOutput(stack, "worker_cluster_arn", {
-    description: "ECS cluster of the worker",
-    value: worker.clusterArn,
-  });
-  new TerraformOutput(stack, "worker_cluster_name", {
-    description: "ECS cluster name (aws ecs update-service --cluster)",
-    value: worker.clusterName,
-  });
-  new TerraformOutput(stack, "worker_service_name", {
-    description: "ECS service of the worker",
-    value: worker.serviceName,
-  });
-  new TerraformOutput(stack, "worker_task_role_arn", {
-    description: "Role the worker tasks read with (holds the reader policy)",
-    value: worker.taskRoleArn,
-  });
-  new TerraformOutput(stack, "worker_execution_role_arn", {
-    description: "Role ECS starts the worker tasks with (image, logs, secrets)",
-    value: worker.executionRoleArn,
-  });
-  new TerraformOutput(stack, "worker_log_group", {
-    description: "CloudWatch log group of the worker",
-    value: worker.logGroupName,
-  });
-  new TerraformOutput(stack, "worker_config_location", {
-    description: "SSM parameter name or Secrets Manager ARN to put handoff/worker-config.yaml into",
-    value: worker.configLocation,
-  });
-  new TerraformOutput(stack, "worker_certificate_secrets", {
-    description: "Secrets Manager ARNs of the Devo domain's chain.crt, domain.crt and domain.key",
-    value: {
-      chain: worker.certificateSecretArns.chain,
-      cert: worker.certificateSecretArns.cert,
-      key: worker.certificateSecretArns.key,
-    },
-  });
+  for (const [name, description, value] of WORKER_OUTPUTS) {
+    new TerraformOutput(stack, name, { description, value: value(worker) });
+  }
 }
