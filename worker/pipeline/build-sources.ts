@@ -1,7 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { createS3Client, createSqsClient } from "../aws/clients.ts";
-import { createCredentialProvider } from "../aws/credentials.ts";
+import { CredentialCache } from "../aws/credential-cache.ts";
 import type { ConfiguredInput, ConfiguredService } from "../config/load-config.ts";
 import { ConfigError } from "../config/load-config.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -73,6 +73,7 @@ function queueServices(input: ConfiguredInput, problems: string[]): QueueService
 export function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): Source[] {
   const problems: string[] = [];
   const sources: Source[] = [];
+  const credentials = new CredentialCache(deps.logger);
   for (const input of inputs) {
     const clients = new Map<string, { sqs: SQSClient; s3: S3Client }>();
     for (const { service, queueUrl, inline } of queueServices(input, problems)) {
@@ -83,16 +84,11 @@ export function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): Source
       }
       let pair = clients.get(region);
       if (pair === undefined) {
-        const credentials = createCredentialProvider(input.credentials, {
-          region,
-          endpointUrl: input.endpoint_url,
-          logger: deps.logger,
-        });
         const settings = {
           region,
           endpointUrl: input.endpoint_url,
           s3ForcePathStyle: input.s3_force_path_style,
-          credentials,
+          credentials: credentials.get(input, region),
         };
         pair = { sqs: createSqsClient(settings), s3: createS3Client(settings) };
         clients.set(region, pair);
@@ -119,13 +115,21 @@ export function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): Source
       );
     }
   }
-  for (const input of inputs) sources.push(...apiSources(input, deps, problems));
+  for (const input of inputs) sources.push(...apiSources(input, deps, credentials, problems));
   if (problems.length > 0) throw new ConfigError(deps.configSource, problems);
   return sources;
 }
 
-/** One API source per (service × region): CloudTrail LookupEvents, CloudWatch metrics, CloudWatch Logs. */
-function apiSources(input: ConfiguredInput, deps: BuildDeps, problems: string[]): Source[] {
+/**
+ * One API source per (service × region): CloudTrail LookupEvents, CloudWatch metrics, CloudWatch Logs. They share
+ * the input's credentials in each region with its queues.
+ */
+function apiSources(
+  input: ConfiguredInput,
+  deps: BuildDeps,
+  credentialCache: CredentialCache,
+  problems: string[],
+): Source[] {
   const sources: Source[] = [];
   for (const { definition, options } of input.services) {
     const types = Array.isArray(options.types) ? (options.types as string[]) : [];
@@ -138,11 +142,7 @@ function apiSources(input: ConfiguredInput, deps: BuildDeps, problems: string[])
       continue;
     }
     for (const region of regions) {
-      const credentials = createCredentialProvider(input.credentials, {
-        region,
-        endpointUrl: input.endpoint_url,
-        logger: deps.logger,
-      });
+      const credentials = credentialCache.get(input, region);
       const common = {
         inputId: input.name,
         serviceName: definition.name,
