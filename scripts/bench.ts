@@ -8,6 +8,7 @@
  * last, one JSON line. Environment: BENCH_MB (default 240), BENCH_LARGE_MB (1024), BENCH_ROUNDS (2), BENCH_PROFILE
  * (1: CPU profiles of the worker runs in bench-output/profiles).
  */
+import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
@@ -31,7 +32,7 @@ import { benchDevoOutput } from "./bench/output-throughput.ts";
 import { measurePerFormat } from "./bench/per-format.ts";
 import { runWorkerUntilIdle, workerEntry } from "./bench/run-worker.ts";
 import { fileOutput, writeBenchConfig } from "./bench/worker-config.ts";
-import { buildBundle } from "./build.ts";
+import { buildBundle, RUNTIME_NODE_ARGS } from "./build.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "../..");
 const dir = resolve(root, "bench-output");
@@ -248,7 +249,7 @@ async function main(): Promise<number> {
     const targets: [string, boolean][] = [
       [`1 worker ≥ 0.8 × bound (${ratio.toFixed(2)})`, ratio >= 0.8],
       [`2 workers ≥ 1.5 × 1 (${scaling.toFixed(2)})`, scaling >= 1.5],
-      [`1 GB object < 256 MB RSS (${largeRun.peakRssMb.toFixed(0)})`, largeRun.peakRssMb < 256],
+      [`${(large.decompressed / MB).toFixed(0)} MB object < 256 MB RSS (${largeRun.peakRssMb.toFixed(0)})`, largeRun.peakRssMb < 256],
       [`idle latency median ≤ 100 ms (${latencyMedian.toFixed(1)})`, latencyMedian <= 100],
     ];
     for (const [name, met] of targets) rows.push([`target: ${name}`, met ? "met" : "MISSED"]);
@@ -280,10 +281,21 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
-    process.exit(1);
-  },
-);
+/**
+ * The bound is measured in this process, so this process runs with the worker's runtime flags too: the bound and
+ * the worker then share one V8 configuration (a capped young generation makes the bound faster, not slower).
+ */
+if (RUNTIME_NODE_ARGS.every((flag) => process.execArgv.includes(flag))) {
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+      process.exit(1);
+    },
+  );
+} else {
+  const child = spawn(process.execPath, [...process.execArgv, ...RUNTIME_NODE_ARGS, ...process.argv.slice(1)], {
+    stdio: "inherit",
+  });
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
