@@ -23,7 +23,7 @@ export class ConsoleOutput implements OutputWithStats {
   readonly id: string;
   readonly stats: OutputStats = emptyStats();
   readonly #stream: Writable;
-  readonly #writer: CoalescingWriter;
+  readonly #writer: CoalescingWriter<string>;
   readonly #toText: (batch: readonly DevoEvent[]) => string;
 
   constructor(options: ConsoleOutputOptions) {
@@ -35,7 +35,10 @@ export class ConsoleOutput implements OutputWithStats {
     } else {
       this.#toText = jsonLines;
     }
-    this.#writer = new CoalescingWriter((text) => this.#writeChunk(text), { bufferChars: 4 * 1024 * 1024 });
+    this.#writer = new CoalescingWriter<string>((text) => this.#writeChunk(text), {
+      bufferUnits: 4 * 1024 * 1024,
+      merge: (texts) => texts.join(""),
+    });
   }
 
   async send(batch: readonly DevoEvent[]): Promise<void> {

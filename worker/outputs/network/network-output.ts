@@ -1,9 +1,9 @@
-import { Buffer } from "node:buffer";
 import type { pino } from "pino";
 import type { NetworkOutputConfig } from "../../config/outputs-schema.ts";
 import type { DevoEvent } from "../../pipeline/event.ts";
 import { WeightedSemaphore } from "../../pipeline/weighted-semaphore.ts";
 import { DevoLineFormatter } from "../devo-line.ts";
+import { encodeLines } from "../encode-lines.ts";
 import type { OutputStats, OutputWithStats } from "../output-stats.ts";
 import { emptyStats } from "../output-stats.ts";
 import { DeliveryLane } from "./delivery-lane.ts";
@@ -88,7 +88,8 @@ export class NetworkOutput implements OutputWithStats {
   async send(batch: readonly DevoEvent[]): Promise<void> {
     if (this.#closed) throw new Error(`output ${this.id}: send after close`);
     if (batch.length === 0) return;
-    const data = Buffer.from(this.#formatter.formatBatch(batch));
+    const now = Date.now();
+    const data = encodeLines(batch, (event) => this.#formatter.format(event, now));
     await this.#budget.acquire(data.length);
     try {
       await new Promise<void>((resolve, reject) => {
