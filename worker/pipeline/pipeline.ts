@@ -153,7 +153,7 @@ export class Pipeline {
         // Failures are awaited below; this only keeps an early rejection from being reported as unhandled.
         send.catch(() => undefined);
         sends.push(send.then(() => undefined));
-        for (const event of batch) byTag.set(event.tag, (byTag.get(event.tag) ?? 0) + 1);
+        countTags(batch, byTag);
         events += batch.length;
         bytes += size;
       }
@@ -246,4 +246,20 @@ function batchBytes(batch: readonly DevoEvent[]): number {
   let total = 0;
   for (const event of batch) total += event.message.length + event.tag.length + 40;
   return total;
+}
+
+/** Adds the batch's events per tag. Events of one object mostly share a tag, so runs are counted, not events. */
+function countTags(batch: readonly DevoEvent[], byTag: Map<string, number>): void {
+  let tag = batch[0].tag;
+  let run = 0;
+  for (let i = 0; i < batch.length; i++) {
+    if (batch[i].tag === tag) {
+      run++;
+      continue;
+    }
+    byTag.set(tag, (byTag.get(tag) ?? 0) + run);
+    tag = batch[i].tag;
+    run = 1;
+  }
+  byTag.set(tag, (byTag.get(tag) ?? 0) + run);
 }

@@ -65,6 +65,34 @@ class SlowOutput implements Output {
 const deps = () => ({ logger: silentLogger(), metrics: createMetrics() });
 
 describe("Pipeline", () => {
+  it("counts events per tag exactly, however the tags of a batch alternate", async () => {
+    const tags = ["a", "a", "b", "a", "c", "c", "c", "b", "b", "a"];
+    const batches = [tags, ["x"], tags.slice(3), ["b", "b"]];
+    const expected: Record<string, number> = {};
+    for (const tag of batches.flat()) expected[tag] = (expected[tag] ?? 0) + 1;
+    const source: Source = {
+      id: "test/tags",
+      async *work() {
+        yield {
+          description: "tags",
+          events: (async function* () {
+            for (const batch of batches) yield batch.map((tag, n): DevoEvent => ({ tag, message: `${tag}${n}` }));
+          })(),
+          ack: async () => {},
+          nack: async () => {},
+        };
+      },
+      async close() {},
+    };
+    const pipeline = new Pipeline([source], [new SlowOutput(0)], deps(), {
+      concurrency: 1,
+      maxBytesInFlight: 1024 * 1024,
+      shutdownGraceMs: 1000,
+    });
+    const summary = await pipeline.run(new AbortController().signal, { untilIdle: true });
+    assert.deepEqual(summary.eventsByTag, expected);
+  });
+
   it("never holds more unacknowledged event bytes than its budget when the output is slow", async () => {
     const { source, outcomes } = countingSource(6, 20, 50);
     const output = new SlowOutput(5);
