@@ -249,7 +249,10 @@ async function main(): Promise<number> {
     const targets: [string, boolean][] = [
       [`1 worker ≥ 0.8 × bound (${ratio.toFixed(2)})`, ratio >= 0.8],
       [`2 workers ≥ 1.5 × 1 (${scaling.toFixed(2)})`, scaling >= 1.5],
-      [`${(large.decompressed / MB).toFixed(0)} MB object < 256 MB RSS (${largeRun.peakRssMb.toFixed(0)})`, largeRun.peakRssMb < 256],
+      [
+        `${(large.decompressed / MB).toFixed(0)} MB object < 256 MB RSS (${largeRun.peakRssMb.toFixed(0)})`,
+        largeRun.peakRssMb < 256,
+      ],
       [`idle latency median ≤ 100 ms (${latencyMedian.toFixed(1)})`, latencyMedian <= 100],
     ];
     for (const [name, met] of targets) rows.push([`target: ${name}`, met ? "met" : "MISSED"]);
