@@ -3,13 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import {
-  type ConfigIssue,
-  DEVO_TRUSTED_ROLE_ARN,
-  loadPipelineConfig,
-  PipelineConfigError,
-  parsePipelineConfig,
-} from "../../infra/config.ts";
+import { DEVO_TRUSTED_ROLE_ARN, loadPipelineConfig, parsePipelineConfig } from "../../infra/config.ts";
+import { assertIssue, issuesOf } from "./helpers/config-issues.ts";
 import { ACCOUNT, directScenario, EXTERNAL_ID, kmsScenario, REGION } from "./helpers/scenarios.ts";
 
 const minimal = () => ({
@@ -18,25 +13,6 @@ const minimal = () => ({
   bucket: { name: "acme-logs-bucket" },
   technologies: { cloudtrail: { type: "cloudtrail" } },
 });
-
-/** The issues a configuration is refused with; fails when it is accepted. */
-function issuesOf(value: unknown): ConfigIssue[] {
-  try {
-    parsePipelineConfig(value, "test.yaml");
-  } catch (error) {
-    assert.ok(error instanceof PipelineConfigError, String(error));
-    assert.match(error.message, /^invalid pipeline configuration test\.yaml:\n {2}- /);
-    return error.issues;
-  }
-  assert.fail("the configuration was accepted");
-}
-
-function assertIssue(issues: ConfigIssue[], path: string, message: RegExp): void {
-  assert.ok(
-    issues.some((i) => i.path === path && message.test(i.message)),
-    `no issue at ${path} matching ${message}; got:\n${issues.map((i) => `${i.path}: ${i.message}`).join("\n")}`,
-  );
-}
 
 describe("pipeline configuration: defaults", () => {
   it("fills every default of a minimal file", () => {

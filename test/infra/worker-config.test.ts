@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type ConfigIssue, PipelineConfigError, parsePipelineConfig } from "../../infra/config.ts";
+import { parsePipelineConfig } from "../../infra/config.ts";
+import { assertIssue, issuesOf } from "./helpers/config-issues.ts";
 import {
   directScenario,
   ECS_SCALED_QUEUES,
@@ -23,23 +24,6 @@ function withWorker(changes: Record<string, unknown>, top: ScenarioConfig = {}):
     changes.scaling === undefined ? {} : { scaling: { ...scenario.worker.scaling, ...(changes.scaling as object) } };
   scenario.worker = { ...scenario.worker, ...changes, ...scaling };
   return scenario;
-}
-
-function issuesOf(value: unknown): ConfigIssue[] {
-  try {
-    parsePipelineConfig(value, "test.yaml");
-  } catch (error) {
-    assert.ok(error instanceof PipelineConfigError, String(error));
-    return error.issues;
-  }
-  assert.fail("the configuration was accepted");
-}
-
-function assertIssue(issues: ConfigIssue[], path: string, message: RegExp): void {
-  assert.ok(
-    issues.some((i) => i.path === path && message.test(i.message)),
-    `no issue at ${path} matching ${message}; got:\n${issues.map((i) => `${i.path}: ${i.message}`).join("\n")}`,
-  );
 }
 
 describe("worker configuration: defaults", () => {
