@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import zlib from "node:zlib";
+import { concatBytes } from "./concat-bytes.ts";
 import { ObjectReadError } from "./object-read-error.ts";
 import { inflateZstd } from "./zstd-inflate.ts";
 
@@ -89,15 +90,4 @@ function describeCodecError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/unexpected end/i.test(message)) return "truncated stream";
   return `corrupt data (${message})`;
-}
-
-export function concatBytes(parts: Uint8Array[], length?: number): Uint8Array {
-  const total = length ?? parts.reduce((sum, part) => sum + part.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

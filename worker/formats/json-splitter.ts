@@ -1,3 +1,4 @@
+import { concatBytes } from "./concat-bytes.ts";
 import { ObjectReadError } from "./object-read-error.ts";
 
 /**
@@ -276,7 +277,7 @@ export class JsonSplitter {
       text = this.decoder.decode(chunk.subarray(this.pieceStart, end));
     } else {
       this.pieceParts.push(chunk.subarray(this.pieceStart, end));
-      text = this.decoder.decode(joinParts(this.pieceParts, length));
+      text = this.decoder.decode(concatBytes(this.pieceParts, length));
       this.pieceParts = [];
     }
     if (this.pieceWhitespace) text = compactJson(text);
@@ -428,7 +429,7 @@ export class JsonSplitter {
     let keyBytes = chunk.subarray(this.keyStart, quote);
     if (this.keyParts.length > 0) {
       this.keyParts.push(keyBytes);
-      keyBytes = joinParts(this.keyParts);
+      keyBytes = concatBytes(this.keyParts);
       this.keyParts = [];
     }
     this.lastKey = keyBytes.length < 64 ? this.decoder.decode(keyBytes) : "";
@@ -450,17 +451,6 @@ export class JsonSplitter {
     const at = i < 0 ? this.consumed : this.consumed + i;
     throw new ObjectReadError(`invalid JSON at byte ${at}: ${why}`);
   }
-}
-
-function joinParts(parts: Uint8Array[], length?: number): Uint8Array {
-  const total = length ?? parts.reduce((sum, part) => sum + part.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /**

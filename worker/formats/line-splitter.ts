@@ -1,3 +1,4 @@
+import { concatBytes } from "./concat-bytes.ts";
 import type { ObjectRecord } from "./object-format.ts";
 
 const LF = 0x0a;
@@ -63,7 +64,7 @@ export class LineSplitter {
       let bytes = chunk.subarray(start, end);
       if (this.parts.length > 0) {
         this.parts.push(bytes);
-        bytes = joinParts(this.parts, length);
+        bytes = concatBytes(this.parts, length);
       }
       if (this.firstLine) {
         this.firstLine = false;
@@ -92,14 +93,4 @@ function isBlank(bytes: Uint8Array, end: number): boolean {
     if (c !== 0x20 && c !== 0x09 && c !== CR) return false;
   }
   return true;
-}
-
-function joinParts(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
