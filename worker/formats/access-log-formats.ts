@@ -1,5 +1,4 @@
-import { compactJson } from "./json-splitter.ts";
-import { fixedTagLines, isoTime, type LineVerdict, lineFormat, nthField } from "./line-format.ts";
+import { fixedTagLines, isoTime, jsonLineVerdict, type LineVerdict, lineFormat, nthField } from "./line-format.ts";
 import type { ObjectFormat } from "./object-format.ts";
 
 export const ALB_TAG = "web.aws.alb.access";
@@ -44,14 +43,10 @@ export const s3AccessFormat: ObjectFormat = fixedTagLines(S3_ACCESS_TAG, (line) 
  */
 export const route53Format: ObjectFormat = lineFormat(() => (line): LineVerdict => {
   if (line.startsWith("{")) {
-    let record: Record<string, unknown>;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      return { skip: "invalid JSON" };
-    }
-    const time = typeof record.query_timestamp === "string" ? isoTime(record.query_timestamp) : undefined;
-    return { tag: ROUTE53_TAG, message: compactJson(line), time };
+    return jsonLineVerdict(line, (record) => ({
+      tag: ROUTE53_TAG,
+      time: typeof record.query_timestamp === "string" ? isoTime(record.query_timestamp) : undefined,
+    }));
   }
   return { tag: ROUTE53_TAG, time: isoTime(nthField(line, 1)) };
 });

@@ -1,6 +1,5 @@
 import type { ObjectContext } from "../services/service-definition.ts";
-import { compactJson } from "./json-splitter.ts";
-import type { LineRule, LineVerdict } from "./line-format.ts";
+import { jsonLineVerdict, type LineRule, type LineVerdict } from "./line-format.ts";
 
 export const CLOUDFRONT_TAG = "cloud.aws.cloudfront.logs";
 
@@ -12,15 +11,8 @@ export function cloudFrontRule(tag: string): (context: ObjectContext) => LineRul
   return () =>
     (line: string): LineVerdict => {
       if (line.startsWith("#")) return { ignore: "W3C directive line (#Version, #Fields)" };
-      if (line.startsWith("{")) {
-        let record: Record<string, unknown>;
-        try {
-          record = JSON.parse(line);
-        } catch {
-          return { skip: "invalid JSON" };
-        }
-        return { tag, message: compactJson(line), time: w3cTime(record.date, record.time) };
-      }
+      if (line.startsWith("{"))
+        return jsonLineVerdict(line, (record) => ({ tag, time: w3cTime(record.date, record.time) }));
       const tab = line.indexOf("\t");
       const second = tab < 0 ? -1 : line.indexOf("\t", tab + 1);
       const time = second < 0 ? undefined : w3cTime(line.slice(0, tab), line.slice(tab + 1, second));

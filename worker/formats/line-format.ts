@@ -1,5 +1,6 @@
 import type { DevoEvent } from "../pipeline/event.ts";
 import { countIgnored, countSkipped, type ObjectContext } from "../services/service-definition.ts";
+import { compactJson } from "./json-splitter.ts";
 import type { ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
 
 /** Verdict on one line: an event with this tag, or a line left out (skipped as bad, or ignored on purpose). */
@@ -36,6 +37,23 @@ function apply(verdict: LineVerdict, line: string, context: ObjectContext, out: 
     if (verdict.time) event.time = verdict.time;
     out.push(event);
   }
+}
+
+/**
+ * A JSON object on a line of a text format (formats that also come as JSON): invalid JSON is skipped; otherwise
+ * `event` picks tag and time from the record, and the message is the line as compact JSON.
+ */
+export function jsonLineVerdict(
+  line: string,
+  event: (record: Record<string, unknown>) => { tag: string; time?: Date },
+): LineVerdict {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return { skip: "invalid JSON" };
+  }
+  return { ...event(record), message: compactJson(line) };
 }
 
 /** The same tag for every line. */

@@ -1,7 +1,6 @@
 import type { ObjectContext } from "../services/service-definition.ts";
 import { jsonRecordsFormat, timeOf } from "./json-records-format.ts";
-import { compactJson } from "./json-splitter.ts";
-import { isoTime, type LineVerdict, lineFormat } from "./line-format.ts";
+import { isoTime, jsonLineVerdict, type LineVerdict, lineFormat } from "./line-format.ts";
 import type { ObjectFormat } from "./object-format.ts";
 import { tagLevel } from "./tag.ts";
 
@@ -97,14 +96,10 @@ export const paloAltoFormat: ObjectFormat = lineFormat((context) => {
   const fromKey = firstKeyLevel(context.key).replaceAll("_", "");
   return (line): LineVerdict => {
     if (line.startsWith("{")) {
-      let record: Record<string, unknown>;
-      try {
-        record = JSON.parse(line);
-      } catch {
-        return { skip: "invalid JSON" };
-      }
-      const type = fromKey || (typeof record.type === "string" ? record.type : "unknown");
-      return { tag: `firewall.paloalto.${tagLevel(type)}.json`, message: compactJson(line) };
+      return jsonLineVerdict(line, (record) => {
+        const type = fromKey || (typeof record.type === "string" ? record.type : "unknown");
+        return { tag: `firewall.paloalto.${tagLevel(type)}.json` };
+      });
     }
     const type = fromKey || csvField(line, 3) || "unknown";
     // The CSV receive time has no zone (it is the firewall's local time): Devo stamps the event instead.
