@@ -82,6 +82,19 @@ const goodFlat = () => ({
   queues: { cloudtrail: { url: QUEUES.cloudtrail.url } },
 });
 
+/** `terraform output -json` of a self-hosted stack with one CloudTrail queue: the embedded AWS's queue. */
+function emulatedStackOutputs(queueUrl: string) {
+  return {
+    access_mode: { value: "self_hosted", type: "string", sensitive: false },
+    region: { value: DEMO.region, type: "string", sensitive: false },
+    technologies: {
+      value: { trail: { type: "cloudtrail", service: "aws_sqs_cloudtrail", queue_url: queueUrl } },
+      type: ["object", {}],
+      sensitive: false,
+    },
+  };
+}
+
 describe("npm run handoff", () => {
   let dir: string;
   before(async () => {
@@ -340,18 +353,7 @@ describe("npm run handoff", () => {
       const files = await uploadCloudTrailFiles(aws, 3, () => 25);
       for (const file of files) aws.announce([{ key: file.key, size: file.size }], "direct");
       const outputs = join(dir, "emulated-outputs.json");
-      await writeFile(
-        outputs,
-        JSON.stringify({
-          access_mode: { value: "self_hosted", type: "string", sensitive: false },
-          region: { value: DEMO.region, type: "string", sensitive: false },
-          technologies: {
-            value: { trail: { type: "cloudtrail", service: "aws_sqs_cloudtrail", queue_url: aws.queueUrl } },
-            type: ["object", {}],
-            sensitive: false,
-          },
-        }),
-      );
+      await writeFile(outputs, JSON.stringify(emulatedStackOutputs(aws.queueUrl)));
       const out = join(dir, "emulated");
       await writeHandoff([outputs, "--out-dir", out, "--state-dir", join(dir, "state")]);
 
@@ -498,13 +500,7 @@ describe("npm run handoff", () => {
         outputs,
         JSON.stringify({
           ...Object.fromEntries(Object.entries(fixture).filter(([name]) => name.startsWith("worker_"))),
-          access_mode: { value: "self_hosted", type: "string", sensitive: false },
-          region: { value: DEMO.region, type: "string", sensitive: false },
-          technologies: {
-            value: { trail: { type: "cloudtrail", service: "aws_sqs_cloudtrail", queue_url: aws.queueUrl } },
-            type: ["object", {}],
-            sensitive: false,
-          },
+          ...emulatedStackOutputs(aws.queueUrl),
         }),
       );
       const out = join(dir, "ecs-emulated");
