@@ -10,6 +10,7 @@ import { createLogger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { createOutputs } from "../outputs/create-outputs.ts";
 import { buildSources } from "../pipeline/build-sources.ts";
+import { inTurns } from "../pipeline/object-turns.ts";
 import { Pipeline, type RunSummary } from "../pipeline/pipeline.ts";
 import { createStateStore } from "../state/create-state-store.ts";
 import type { CommandIo } from "./command-io.ts";
@@ -71,7 +72,7 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
     const sources = buildSources(config.inputs, {
       logger,
       metrics,
-      readers: { readObject, readInlineEvents },
+      readers: { readObject: inTurns(readObject), readInlineEvents },
       configSource,
       state: createStateStore(config.globals.persistence, logger),
     });

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { DevoEvent } from "../../../worker/pipeline/event.ts";
+import { inTurns, readAhead } from "../../../worker/pipeline/object-turns.ts";
+
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
+
+/** A body of `chunks` chunks of `size` bytes (each filled with its index), recording how far it was read. */
+function body(name: string, chunks: number, size: number, log: string[], options: { failAt?: number } = {}) {
+  const state = { read: 0, returned: false };
+  const iterable: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]() {
+      return {
+        async next() {
+          await tick();
+          if (options.failAt === state.read) throw new Error(`${name}: connection reset`);
+          if (state.read === chunks) {
+            log.push(`${name} body end`);
+            return { done: true, value: undefined };
+          }
+          return { done: false, value: new Uint8Array(size).fill(state.read++) };
+        },
+        async return() {
+          state.returned = true;
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+  return { iterable, state };
+}
+
+/** A reader that turns every chunk into one event, logging when it starts and ends an object. */
+async function* chunkEvents(
+  name: string,
+  chunks: AsyncIterable<Uint8Array>,
+  log: string[],
+): AsyncGenerator<DevoEvent[]> {
+  log.push(`${name} parse start`);
+  for await (const chunk of chunks) {
+    yield [{ tag: "test.tag", message: `${name}:${chunk[0]}:${chunk.length}` }];
+    await tick();
+  }
+  log.push(`${name} parse end`);
+}
+
+async function collect(events: AsyncIterable<DevoEvent[]>): Promise<string[]> {
+  const messages: string[] = [];
+  for await (const batch of events) for (const event of batch) messages.push(event.message);
+  return messages;
+}
+
+describe("inTurns: objects download together and parse one at a time", () => {
+  it("never interleaves two objects' parses, and reads the waiting one ahead meanwhile", async () => {
+    const log: string[] = [];
+    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), 1 << 20);
+    const a = body("a", 5, 10, log);
+    const b = body("b", 5, 10, log);
+    const [fromA, fromB] = await Promise.all([collect(read("a", a.iterable, {})), collect(read("b", b.iterable, {}))]);
+
+    assert.deepEqual(fromA, ["a:0:10", "a:1:10", "a:2:10", "a:3:10", "a:4:10"]);
+    assert.deepEqual(fromB, ["b:0:10", "b:1:10", "b:2:10", "b:3:10", "b:4:10"]);
+    const parses = log.filter((line) => line.includes("parse"));
+    assert.deepEqual(parses, ["a parse start", "a parse end", "b parse start", "b parse end"]);
+    // b's whole body was downloaded before a finished: its turn started with every byte at hand.
+    assert.ok(log.indexOf("b body end") < log.indexOf("a parse end"), log.join(", "));
+  });
+
+  it("streams the rest of an object larger than the read-ahead, in order, during its turn", async () => {
+    const log: string[] = [];
+    const source = body("big", 8, 100, log);
+    const ahead = await readAhead(source.iterable, 250);
+    assert.equal(source.state.read, 3, "reads ahead until the limit is reached, not further");
+    const sizes: number[] = [];
+    const firsts: number[] = [];
+    for await (const chunk of ahead.chunks) {
+      sizes.push(chunk.length);
+      firsts.push(chunk[0]);
+    }
+    assert.deepEqual(firsts, [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(sizes, Array(8).fill(100));
+    await ahead.close();
+    assert.equal(source.state.returned, false, "a body read to its end is not cut short");
+  });
+
+  it("passes a read-ahead failure to the caller and frees the turn for the next object", async () => {
+    const log: string[] = [];
+    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), 1 << 20);
+    const broken = body("broken", 5, 10, log, { failAt: 2 });
+    const healthy = body("healthy", 2, 10, log);
+    const [failed, fine] = await Promise.allSettled([
+      collect(read("broken", broken.iterable, {})),
+      collect(read("healthy", healthy.iterable, {})),
+    ]);
+    assert.equal(failed.status, "rejected");
+    assert.match(String((failed as PromiseRejectedResult).reason), /broken: connection reset/);
+    assert.deepEqual(fine, { status: "fulfilled", value: ["healthy:0:10", "healthy:1:10"] });
+  });
+
+  it("passes a failure past the read-ahead (mid-turn) to the caller, and the next object still gets its turn", async () => {
+    const log: string[] = [];
+    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), 15);
+    const broken = body("broken", 5, 10, log, { failAt: 3 });
+    const healthy = body("healthy", 2, 10, log);
+    const [failed, fine] = await Promise.allSettled([
+      collect(read("broken", broken.iterable, {})),
+      collect(read("healthy", healthy.iterable, {})),
+    ]);
+    assert.equal(failed.status, "rejected");
+    assert.match(String((failed as PromiseRejectedResult).reason), /broken: connection reset/);
+    assert.deepEqual(fine, { status: "fulfilled", value: ["healthy:0:10", "healthy:1:10"] });
+  });
+
+  it("closes the body and frees the turn when the consumer stops early", async () => {
+    const log: string[] = [];
+    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), 25);
+    const abandoned = body("abandoned", 10, 10, log);
+    for await (const batch of read("abandoned", abandoned.iterable, {})) {
+      assert.equal(batch[0].message, "abandoned:0:10");
+      break;
+    }
+    assert.equal(abandoned.state.returned, true, "the rest of the body is not downloaded");
+    const next = body("next", 1, 10, log);
+    assert.deepEqual(await collect(read("next", next.iterable, {})), ["next:0:10"]);
+  });
+
+  it("closes the body when the reader fails before reading it", async () => {
+    const source = body("unread", 10, 10, []);
+    // What readObject does for a service that cannot read S3 objects: it throws before touching the body.
+    const refuse = (): AsyncIterable<DevoEvent[]> => ({
+      [Symbol.asyncIterator]: () => ({
+        next: () => Promise.reject(new Error("service cannot read this object")),
+      }),
+    });
+    const read = inTurns(refuse, 25);
+    await assert.rejects(collect(read("unread", source.iterable, {})), /service cannot read this object/);
+    assert.equal(source.state.returned, true);
+  });
+});
