@@ -1,6 +1,7 @@
 import type { Buffer } from "node:buffer";
 import { readObject } from "../../worker/formats/read-object.ts";
 import { formatJsonLine } from "../../worker/outputs/devo-line.ts";
+import { encodeLines } from "../../worker/outputs/encode-lines.ts";
 import { findService } from "../../worker/services/catalog.ts";
 import { newParseStats } from "../../worker/services/service-definition.ts";
 import { BENCH, type BenchQueue } from "./fauxqs-process.ts";
@@ -17,7 +18,8 @@ async function* chunks(body: Buffer, size: number): AsyncGenerator<Uint8Array> {
 
 /**
  * The hardware bound of one thread: the worker's own decompression, framing and parser over the same gzip bytes,
- * and each event serialized as the file output's jsonl line; no network, no disk, no queue.
+ * and each batch serialized as the file output serializes it (jsonl lines, encoded to UTF-8 bytes: what a write
+ * would take); no network, no disk, no queue.
  */
 export async function measureBound(
   service: string,
@@ -31,7 +33,7 @@ export async function measureBound(
   for (const object of objects) {
     const context = { bucket: "bench", key: object.key, options: {}, stats: newParseStats() };
     for await (const batch of readObject(definition, chunks(object.body, 64 * 1024), context)) {
-      for (const event of batch) serialized += formatJsonLine(event).length;
+      serialized += encodeLines(batch, formatJsonLine).byteLength;
       events += batch.length;
     }
   }
