@@ -6,7 +6,7 @@
  * thread, same bytes, no I/O) runs in a process of its own, alone and as two processes at once (the machine's
  * scaling ceiling for this work); then per-format parse throughput, output lines/s into a plain TLS sink
  * and into syslog-ng, peak memory on a streamed 1 GB object, and delivery latency at idle. Prints a table and,
- * last, one JSON line. Environment: BENCH_MB (default 240), BENCH_LARGE_MB (1024), BENCH_ROUNDS (2), BENCH_PROFILE
+ * last, one JSON line. Environment: BENCH_MB (default 240), BENCH_LARGE_MB (1024), BENCH_ROUNDS (3), BENCH_PROFILE
  * (1: CPU profiles of the worker runs in bench-output/profiles).
  */
 import { spawn } from "node:child_process";
@@ -40,7 +40,7 @@ const dir = resolve(root, "bench-output");
 const MB = 1024 * 1024;
 const DATASET_MB = Number(process.env.BENCH_MB ?? 240);
 const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 1024);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const LATENCY_SAMPLES = 25;
 const LARGE_KEY = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/23/large.json.gz";
 
