@@ -83,33 +83,28 @@ describe("inTurns: objects download together and parse one at a time", () => {
     assert.equal(source.state.returned, false, "a body read to its end is not cut short");
   });
 
-  it("passes a read-ahead failure to the caller and frees the turn for the next object", async () => {
-    const log: string[] = [];
-    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), 1 << 20);
-    const broken = body("broken", 5, 10, log, { failAt: 2 });
-    const healthy = body("healthy", 2, 10, log);
-    const [failed, fine] = await Promise.allSettled([
-      collect(read("broken", broken.iterable, {})),
-      collect(read("healthy", healthy.iterable, {})),
-    ]);
-    assert.equal(failed.status, "rejected");
-    assert.match(String((failed as PromiseRejectedResult).reason), /broken: connection reset/);
-    assert.deepEqual(fine, { status: "fulfilled", value: ["healthy:0:10", "healthy:1:10"] });
-  });
-
-  it("passes a failure past the read-ahead (mid-turn) to the caller, and the next object still gets its turn", async () => {
-    const log: string[] = [];
-    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), 15);
-    const broken = body("broken", 5, 10, log, { failAt: 3 });
-    const healthy = body("healthy", 2, 10, log);
-    const [failed, fine] = await Promise.allSettled([
-      collect(read("broken", broken.iterable, {})),
-      collect(read("healthy", healthy.iterable, {})),
-    ]);
-    assert.equal(failed.status, "rejected");
-    assert.match(String((failed as PromiseRejectedResult).reason), /broken: connection reset/);
-    assert.deepEqual(fine, { status: "fulfilled", value: ["healthy:0:10", "healthy:1:10"] });
-  });
+  const failures = [
+    { where: "while reading ahead", prefetchBytes: 1 << 20, failAt: 2 },
+    { where: "past the read-ahead, during its turn", prefetchBytes: 15, failAt: 3 },
+  ];
+  for (const { where, prefetchBytes, failAt } of failures) {
+    it(`passes a body failure ${where} to the caller, and the next object still gets its turn`, async () => {
+      const log: string[] = [];
+      const read = inTurns(
+        (name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log),
+        prefetchBytes,
+      );
+      const broken = body("broken", 5, 10, log, { failAt });
+      const healthy = body("healthy", 2, 10, log);
+      const [failed, fine] = await Promise.allSettled([
+        collect(read("broken", broken.iterable, {})),
+        collect(read("healthy", healthy.iterable, {})),
+      ]);
+      assert.equal(failed.status, "rejected");
+      assert.match(String((failed as PromiseRejectedResult).reason), /broken: connection reset/);
+      assert.deepEqual(fine, { status: "fulfilled", value: ["healthy:0:10", "healthy:1:10"] });
+    });
+  }
 
   it("closes the body and frees the turn when the consumer stops early", async () => {
     const log: string[] = [];
