@@ -8,22 +8,13 @@ import {
   JsonSplitter,
 } from "../../../worker/formats/json-splitter.ts";
 import { ObjectReadError } from "../../../worker/formats/object-read-error.ts";
+import { pushAtCuts } from "../../helpers/push-at-cuts.ts";
 
 const encoder = new TextEncoder();
 
 function split(text: string | Uint8Array, options: JsonSplitOptions, cuts: number[] = []): JsonPiece[] {
   const bytes = typeof text === "string" ? encoder.encode(text) : text;
-  const splitter = new JsonSplitter(options);
-  const out: JsonPiece[] = [];
-  let start = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    if (cut <= start || cut >= bytes.length) continue;
-    splitter.push(bytes.subarray(start, cut), out);
-    start = cut;
-  }
-  splitter.push(bytes.subarray(start), out);
-  splitter.end(out);
-  return out;
+  return pushAtCuts(new JsonSplitter(options), bytes, cuts);
 }
 
 const records = (pieces: JsonPiece[]) => pieces.filter((p) => p.kind === "record").map((p) => p.text);

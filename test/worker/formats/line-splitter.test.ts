@@ -2,19 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { type LinePiece, LineSplitter } from "../../../worker/formats/line-splitter.ts";
+import { pushAtCuts } from "../../helpers/push-at-cuts.ts";
 
 function lines(bytes: Uint8Array, cuts: number[] = [], max?: number): LinePiece[] {
-  const splitter = new LineSplitter(max);
-  const out: LinePiece[] = [];
-  let start = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    if (cut <= start || cut >= bytes.length) continue;
-    splitter.push(bytes.subarray(start, cut), out);
-    start = cut;
-  }
-  splitter.push(bytes.subarray(start), out);
-  splitter.end(out);
-  return out;
+  return pushAtCuts(new LineSplitter(max), bytes, cuts);
 }
 
 const bytesOf = (text: string) => new TextEncoder().encode(text);
