@@ -139,21 +139,25 @@ export function ecsWorkerSection(): ScenarioConfig {
   return { deploy: "ecs", image: WORKER_IMAGE, subnet_ids: [...WORKER_SUBNETS], vpc_id: WORKER_VPC };
 }
 
-/**
- * The queues the ECS scenario scales on: the direct pipeline has ten collector queues, one more than a metric-math
- * alarm can watch beside the running task count, so AWS Config's (a few objects an hour) is read but not watched.
- */
-export const ECS_SCALED_QUEUES = [
+/** The collector queues of `directScenario()` (and of every scenario built on it). */
+export const DIRECT_QUEUES = [
   "acme-cloudtrail",
   "acme-vpc",
   "acme-alb",
   "acme-elb",
   "acme-waf",
   "acme-dns",
+  "acme-config",
   "acme-access-logs",
   "acme-cdn",
   "acme-app",
 ];
+
+/**
+ * The queues the ECS scenario scales on: the direct pipeline has ten collector queues, one more than a metric-math
+ * alarm can watch beside the running task count, so AWS Config's (a few objects an hour) is read but not watched.
+ */
+export const ECS_SCALED_QUEUES = DIRECT_QUEUES.filter((queue) => queue !== "acme-config");
 
 /**
  * The direct scenario read by our own worker on ECS Fargate instead of Devo: the same queues and objects, so the

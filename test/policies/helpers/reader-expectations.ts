@@ -1,24 +1,12 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { READER_QUEUE_ACTIONS } from "../../../policies/reader-policy.ts";
-import { ACCOUNT, OTHER_ACCOUNT, REGION } from "../../infra/helpers/scenarios.ts";
+import { ACCOUNT, DIRECT_QUEUES, OTHER_ACCOUNT, REGION } from "../../infra/helpers/scenarios.ts";
 import type { Json, Synth } from "../../infra/helpers/synth.ts";
 import { decide } from "./simulate.ts";
 
-/** The bucket and collector queues of `directScenario()` (and of every scenario built on it). */
+/** The bucket of `directScenario()` (and of every scenario built on it). */
 export const DIRECT_BUCKET = "aws-waf-logs-acme-security";
-export const DIRECT_QUEUES = [
-  "acme-cloudtrail",
-  "acme-vpc",
-  "acme-alb",
-  "acme-elb",
-  "acme-waf",
-  "acme-dns",
-  "acme-config",
-  "acme-access-logs",
-  "acme-cdn",
-  "acme-app",
-];
 
 const queueArn = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`;
 
