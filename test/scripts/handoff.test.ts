@@ -95,6 +95,18 @@ function emulatedStackOutputs(queueUrl: string) {
   };
 }
 
+/** Points a generated input at the embedded AWS: its endpoint and keys, nothing else. */
+function pointAtEmulator(input: Record<string, unknown>, endpoint: string): void {
+  Object.assign(input, {
+    endpoint_url: endpoint,
+    s3_force_path_style: true,
+    credentials: {
+      aws_access_key_id: DEMO.credentials.accessKeyId,
+      aws_secret_access_key: DEMO.credentials.secretAccessKey,
+    },
+  });
+}
+
 describe("npm run handoff", () => {
   let dir: string;
   before(async () => {
@@ -364,14 +376,7 @@ describe("npm run handoff", () => {
         globals: Record<string, unknown>;
       };
       assert.deepEqual(Object.keys(config.inputs), ["trail"]);
-      Object.assign(config.inputs.trail, {
-        endpoint_url: aws.endpoint,
-        s3_force_path_style: true,
-        credentials: {
-          aws_access_key_id: DEMO.credentials.accessKeyId,
-          aws_secret_access_key: DEMO.credentials.secretAccessKey,
-        },
-      });
+      pointAtEmulator(config.inputs.trail, aws.endpoint);
       const eventsFile = join(dir, "emulated-events.jsonl");
       config.outputs = { file_1: { type: "file", config: { path: eventsFile } } };
       delete config.globals.metrics;
@@ -513,14 +518,7 @@ describe("npm run handoff", () => {
         inputs: Record<string, Record<string, unknown>>;
         globals: { persistence: { config: { directory_name: string } } };
       };
-      Object.assign(config.inputs.trail, {
-        endpoint_url: aws.endpoint,
-        s3_force_path_style: true,
-        credentials: {
-          aws_access_key_id: DEMO.credentials.accessKeyId,
-          aws_secret_access_key: DEMO.credentials.secretAccessKey,
-        },
-      });
+      pointAtEmulator(config.inputs.trail, aws.endpoint);
       Object.assign(config.outputs.devo_1.config, { port: sink.port, settle_ms: 100 });
       config.globals.persistence.config.directory_name = join(dir, "ecs-state");
 
