@@ -37,10 +37,6 @@ export function peakRssMb(pid: number): number {
   }
 }
 
-/**
- * The worker as it runs: `BENCH_WORKER=dist/aws-devo-collector.mjs` benches the bundle that ships (`npm run build`),
- * the default the TypeScript source (type stripping adds its transformer's memory and start-up time).
- */
 /** CPU time (user + system, all threads) the process has used so far, in ms; undefined once it is gone. */
 export function cpuMs(pid: number): number | undefined {
   try {
@@ -56,6 +52,10 @@ export function cpuMs(pid: number): number | undefined {
 /** USER_HZ: 100 on every Linux this runs on (the kernel's ABI for /proc times). */
 const CLOCK_TICKS = 100;
 
+/**
+ * The worker as it runs: `BENCH_WORKER=dist/aws-devo-collector.mjs` benches the bundle that ships (`npm run build`),
+ * the default the TypeScript source (type stripping adds its transformer's memory and start-up time).
+ */
 export function workerEntry(): string {
   return resolve(root, process.env.BENCH_WORKER ?? "worker/main.ts");
 }
