@@ -41,9 +41,17 @@ export class ConsoleOutput implements OutputWithStats {
     });
   }
 
-  async send(batch: readonly DevoEvent[]): Promise<void> {
-    if (batch.length === 0) return;
-    const text = this.#toText(batch);
+  send(batch: readonly DevoEvent[]): Promise<void> {
+    if (batch.length === 0) return Promise.resolve();
+    // Not an async function: its suspended frame would hold the batch (a parameter) until the write is done.
+    try {
+      return this.#write(this.#toText(batch), batch.length);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #write(text: string, events: number): Promise<void> {
     try {
       await this.#writer.push(text);
     } catch (error) {
@@ -52,7 +60,7 @@ export class ConsoleOutput implements OutputWithStats {
         cause: error,
       });
     }
-    this.stats.events += batch.length;
+    this.stats.events += events;
   }
 
   async close(): Promise<void> {

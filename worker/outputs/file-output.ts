@@ -62,10 +62,18 @@ export class FileOutput implements OutputWithStats {
     return output;
   }
 
-  async send(batch: readonly DevoEvent[]): Promise<void> {
-    if (this.#closed) throw new Error(`output ${this.id}: send after close`);
-    if (batch.length === 0) return;
-    const data = this.#toBytes(batch);
+  send(batch: readonly DevoEvent[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error(`output ${this.id}: send after close`));
+    if (batch.length === 0) return Promise.resolve();
+    // Not an async function: its suspended frame would hold the batch (a parameter) until the write is done.
+    try {
+      return this.#write(this.#toBytes(batch), batch.length);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #write(data: Buffer, events: number): Promise<void> {
     try {
       await this.#writer.push(data);
     } catch (error) {
@@ -74,7 +82,7 @@ export class FileOutput implements OutputWithStats {
         cause: error,
       });
     }
-    this.stats.events += batch.length;
+    this.stats.events += events;
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import type { Output } from "../../../worker/outputs/output.ts";
 import type { DevoEvent } from "../../../worker/pipeline/event.ts";
 import { Pipeline } from "../../../worker/pipeline/pipeline.ts";
 import { type Source, WorkAbandoned, type WorkItem } from "../../../worker/sources/work-item.ts";
+import { collectGarbage } from "../../helpers/collect-garbage.ts";
 
 /** A source of `items` work items of `batches` batches each, recording how each ended. */
 function countingSource(items: number, batches: number, batchSize: number) {
@@ -166,5 +167,60 @@ describe("Pipeline", () => {
     assert.equal(summary.workAbandoned, 2);
     assert.deepEqual(outcomes.sort(), ["abandoned 0", "abandoned 1"]);
     clearTimeout(keepAlive);
+  });
+
+  it("keeps no batch alive while its outputs deliver it: the events are garbage once the outputs have them", async () => {
+    // Outputs encode a batch before their first wait. Should the pipeline hold the batch until the send settles,
+    // every batch in flight outlives young-generation collections and is copied and promoted (bench GC traces).
+    const sent: WeakRef<DevoEvent[]>[] = [];
+    const track = (batch: DevoEvent[]) => {
+      sent.push(new WeakRef(batch));
+      return batch;
+    };
+    const source: Source = {
+      id: "test/retention",
+      async *work() {
+        yield {
+          description: "two batches",
+          events: (async function* () {
+            for (let b = 0; b < 2; b++) {
+              yield track(Array.from({ length: 200 }, (_, n): DevoEvent => ({ tag: "t", message: `${b}-${n}` })));
+            }
+          })(),
+          ack: async () => undefined,
+          nack: async () => undefined,
+        };
+      },
+      async close() {},
+    };
+    // Counts each batch and answers later; like a real output it keeps only what it made of the batch.
+    const finish: (() => void)[] = [];
+    let received = 0;
+    const held: Output = {
+      id: "held",
+      send(batch) {
+        received += batch.length;
+        return new Promise<void>((resolve) => finish.push(resolve));
+      },
+      async close() {},
+    };
+    const pipeline = new Pipeline([source], [held], deps(), {
+      concurrency: 1,
+      maxBytesInFlight: 1 << 20,
+      shutdownGraceMs: 1000,
+    });
+    const run = pipeline.run(new AbortController().signal, { untilIdle: true });
+    while (finish.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    collectGarbage();
+    assert.equal(received, 400);
+    assert.deepEqual(
+      sent.map((ref) => ref.deref() === undefined),
+      [true, true],
+      "a batch is still reachable while its send is pending",
+    );
+    for (const resolve of finish) resolve();
+    const summary = await run;
+    assert.equal(summary.events, 400);
+    assert.equal(summary.workAcked, 1);
   });
 });

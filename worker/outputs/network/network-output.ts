@@ -85,17 +85,28 @@ export class NetworkOutput implements OutputWithStats {
     return this.#budget.used;
   }
 
-  async send(batch: readonly DevoEvent[]): Promise<void> {
-    if (this.#closed) throw new Error(`output ${this.id}: send after close`);
-    if (batch.length === 0) return;
-    const now = Date.now();
-    const data = encodeLines(batch, (event) => this.#formatter.format(event, now));
+  send(batch: readonly DevoEvent[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error(`output ${this.id}: send after close`));
+    if (batch.length === 0) return Promise.resolve();
+    // Not an async function: its suspended frame would hold the batch (a parameter) until the bytes are sent.
+    try {
+      const now = Date.now();
+      return this.#deliver(
+        encodeLines(batch, (event) => this.#formatter.format(event, now)),
+        batch.length,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #deliver(data: Buffer, events: number): Promise<void> {
     await this.#budget.acquire(data.length);
     try {
       await new Promise<void>((resolve, reject) => {
         this.#leastLoaded().enqueue({
           data,
-          events: batch.length,
+          events,
           enqueuedAt: performance.now(),
           writes: 0,
           resolve,
