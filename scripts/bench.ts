@@ -4,10 +4,11 @@
  * CloudTrail (~10:1 gzip), VPC Flow Logs and ALB files (≥ 200 MB of text in all) are uploaded and announced on
  * one queue per type; the worker runs `--until-idle` into a file output, alone and as two processes; the bound (one
  * thread, same bytes, no I/O) runs in a process of its own, alone and as two processes at once (the machine's
- * scaling ceiling for this work); then per-format parse throughput, output lines/s into a plain TLS sink
- * and into syslog-ng, peak memory on a streamed 1 GB object, and delivery latency at idle. Prints a table and,
- * last, one JSON line. Environment: BENCH_MB (default 240), BENCH_LARGE_MB (1024), BENCH_ROUNDS (3), BENCH_PROFILE
- * (1: CPU profiles of the worker runs in bench-output/profiles).
+ * scaling ceiling for this work), in rounds so that each worker run is read against the runs on either side of
+ * it; then per-format parse throughput, output lines/s into a plain TLS sink and into syslog-ng, peak memory on a
+ * streamed 1 GB object, and delivery latency at idle. Prints a table and, last, one JSON line. Environment:
+ * BENCH_MB (default 240), BENCH_LARGE_MB (1024), BENCH_ROUNDS (3), BENCH_PROFILE (1: CPU profiles of the worker
+ * runs in bench-output/profiles).
  */
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
@@ -30,6 +31,7 @@ import {
 import { BENCH, type BenchQueue, startFauxqsProcess } from "./bench/fauxqs-process.ts";
 import { measureIdleLatency, median, percentile } from "./bench/latency.ts";
 import { benchDevoOutput } from "./bench/output-throughput.ts";
+import { againstNeighbours } from "./bench/paired-rounds.ts";
 import { measurePerFormat } from "./bench/per-format.ts";
 import { runWorkerUntilIdle, workerEntry } from "./bench/run-worker.ts";
 import { fileOutput, writeBenchConfig } from "./bench/worker-config.ts";
@@ -158,52 +160,65 @@ async function main(): Promise<number> {
       };
     };
 
-    // ---- The bound and one worker, alternately, best of ROUNDS each: the machine's speed drifts (shared
-    // cores), and alternating exposes both measures to the same drift.
+    // ---- Rounds of: the bound, one worker, two bound processes at once, two workers; then a last bound and
+    // one worker. Every worker run is read against the runs of its kind on either side of it (againstNeighbours)
+    // and a target's figure is the median over rounds: the machine's speed drifts by up to ±30% within a minute.
     type Run = Awaited<ReturnType<typeof runWorkers>>;
-    let boundMs = Number.POSITIVE_INFINITY;
-    let one: Run | undefined;
-    for (let round = 1; round <= ROUNDS; round++) {
-      const bound = await measureBound(1);
-      boundMs = Math.min(boundMs, bound.ms);
-      const run = await runWorkers(`one-worker-${round}`, 1);
-      log(`round ${round}: bound ${fmt(bound.eventsPerSecond)} events/s, one worker ${fmt(run.eps)} events/s`);
-      if (one === undefined || run.eps > one.eps) one = run;
+    const bound: number[] = [];
+    const ones: Run[] = [];
+    const twoBound: number[] = [];
+    const twos: Run[] = [];
+    for (let round = 1; round <= ROUNDS + 1; round++) {
+      bound.push((await measureBound(1)).eventsPerSecond);
+      ones.push(await runWorkers(`one-worker-${round}`, 1));
+      if (round > ROUNDS) break;
+      twoBound.push((await measureBound(2)).eventsPerSecond);
+      twos.push(await runWorkers(`two-workers-${round}`, 2));
+      log(
+        `round ${round}: bound ${fmt(bound[round - 1])}, one worker ${fmt(ones[round - 1].eps)}, two bound processes ${fmt(twoBound[round - 1])}, two workers ${fmt(twos[round - 1].eps)} events/s`,
+      );
     }
-    if (one === undefined) throw new Error("no worker round ran");
-    const boundEps = records / (boundMs / 1000);
+    log(`closing: bound ${fmt(bound[ROUNDS])}, one worker ${fmt(ones[ROUNDS].eps)} events/s`);
+    const oneEps = ones.map((run) => run.eps);
+    const ratios = againstNeighbours(oneEps.slice(0, ROUNDS), bound);
+    const ceilings = againstNeighbours(twoBound, bound);
+    const scalings = againstNeighbours(
+      twos.map((run) => run.eps),
+      oneEps,
+    );
+    const ratio = median(ratios);
+    const ceiling = median(ceilings);
+    const scaling = median(scalings);
+    const best = (runs: Run[]) => runs.reduce((a, b) => (b.eps > a.eps ? b : a));
+    const one = best(ones);
+    const two = best(twos);
+    const boundEps = Math.max(...bound);
+    const twoBoundEps = Math.max(...twoBound);
+    const perRound = (values: number[]) => values.map((v) => v.toFixed(2)).join(", ");
     rows.push([
       "bound (1 thread, no I/O, own process)",
-      `${fmt(boundEps)} events/s, ${(decompressed / MB / (boundMs / 1000)).toFixed(1)} MB/s (best of ${ROUNDS})`,
+      `${fmt(boundEps)} events/s, ${(decompressed / MB / (records / boundEps)).toFixed(1)} MB/s (best of ${bound.length})`,
     ]);
     const oneMbps = decompressed / MB / (one.activeMs / 1000);
     rows.push([
       "1 worker → file",
-      `${fmt(one.eps)} events/s, ${oneMbps.toFixed(1)} MB/s over ${seconds(one.activeMs)} of work (${seconds(one.untilIdleMs)} until idle), ${one.cores.toFixed(2)} cores busy, peak RSS ${one.peak.toFixed(0)} MB`,
+      `${fmt(one.eps)} events/s, ${oneMbps.toFixed(1)} MB/s over ${seconds(one.activeMs)} of work (${seconds(one.untilIdleMs)} until idle), ${one.cores.toFixed(2)} cores busy, peak RSS ${one.peak.toFixed(0)} MB (best of ${ones.length})`,
     ]);
-    rows.push(["ratio to bound", (one.eps / boundEps).toFixed(2)]);
-
-    // ---- Two workers, and two bound processes at once: how far this machine lets the same work scale at all.
-    let two: Run | undefined;
-    let twoBoundEps = 0;
-    for (let round = 1; round <= ROUNDS; round++) {
-      const bound = await measureBound(2);
-      twoBoundEps = Math.max(twoBoundEps, bound.eventsPerSecond);
-      const run = await runWorkers(`two-workers-${round}`, 2);
-      log(
-        `round ${round}: two bound processes ${fmt(bound.eventsPerSecond)} events/s, two workers ${fmt(run.eps)} events/s`,
-      );
-      if (two === undefined || run.eps > two.eps) two = run;
-    }
-    if (two === undefined) throw new Error("no two-worker round ran");
-    const ceiling = twoBoundEps / boundEps;
+    rows.push([
+      "ratio to bound",
+      `${ratio.toFixed(2)} (median; each round against the bounds on either side: ${perRound(ratios)})`,
+    ]);
     rows.push([
       "bound, 2 processes at once",
-      `${fmt(twoBoundEps)} events/s (${ceiling.toFixed(2)}× one: this machine's scaling ceiling for the work)`,
+      `${fmt(twoBoundEps)} events/s (best); ${ceiling.toFixed(2)}× one (median of ${perRound(ceilings)}): this machine's scaling ceiling for the work`,
     ]);
     rows.push([
       "2 workers → 2 files",
-      `${fmt(two.eps)} events/s (${(two.eps / one.eps).toFixed(2)}× one, the ceiling ${ceiling.toFixed(2)}×), ${two.cores.toFixed(2)} cores busy of ${availableParallelism()}, duplicates ${two.duplicates}, peak RSS ${two.peak.toFixed(0)} MB each at most`,
+      `${fmt(two.eps)} events/s (best), ${two.cores.toFixed(2)} cores busy of ${availableParallelism()}, duplicates ${two.duplicates}, peak RSS ${two.peak.toFixed(0)} MB each at most`,
+    ]);
+    rows.push([
+      "scaling, 2 workers to 1",
+      `${scaling.toFixed(2)}× (median; each round against the single workers on either side: ${perRound(scalings)}), the ceiling ${ceiling.toFixed(2)}×`,
     ]);
 
     // ---- Per-format parse throughput (one thread, decompression included).
@@ -261,8 +276,6 @@ async function main(): Promise<number> {
       `median ${latencyMedian.toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms over ${latencies.length}`,
     ]);
 
-    const ratio = one.eps / boundEps;
-    const scaling = two.eps / one.eps;
     const targets: [string, boolean][] = [
       [`1 worker ≥ 0.8 × bound (${ratio.toFixed(2)})`, ratio >= 0.8],
       [`2 workers ≥ 1.5 × 1 (${scaling.toFixed(2)}; two bound processes: ${ceiling.toFixed(2)})`, scaling >= 1.5],
@@ -283,11 +296,13 @@ async function main(): Promise<number> {
         mb_per_s: Number(oneMbps.toFixed(1)),
         bound_events_per_s: Math.round(boundEps),
         ratio: Number(ratio.toFixed(3)),
+        ratio_rounds: ratios.map((r) => Number(r.toFixed(3))),
         peak_rss_mb: Number(largeRun.peakRssMb.toFixed(1)),
         workers: {
           one_events_per_s: Math.round(one.eps),
           two_events_per_s: Math.round(two.eps),
           scaling: Number(scaling.toFixed(2)),
+          scaling_rounds: scalings.map((r) => Number(r.toFixed(2))),
           bound_two_processes_events_per_s: Math.round(twoBoundEps),
           machine_scaling_ceiling: Number(ceiling.toFixed(2)),
         },
