@@ -101,7 +101,9 @@ export class Pipeline {
 
   async #drive(source: Source, signal: AbortSignal, untilIdle: boolean, inFlight: Set<Promise<void>>): Promise<void> {
     const own = new WeightedSemaphore(source.concurrency ?? this.#options.concurrency);
-    const iterator = source.work(signal, { untilIdle })[Symbol.asyncIterator]();
+    // Asked while this loop holds a slot of each kind for the item being requested.
+    const ready = () => 1 + Math.min(own.available, this.#slots.available);
+    const iterator = source.work(signal, { untilIdle, ready })[Symbol.asyncIterator]();
     try {
       while (!signal.aborted) {
         await own.acquire();

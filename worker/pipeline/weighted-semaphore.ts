@@ -17,6 +17,11 @@ export class WeightedSemaphore {
     return this.#used;
   }
 
+  /** Units that an `acquire` could take at once now (none while others wait: they are served first). */
+  get available(): number {
+    return this.#waiters.length > 0 ? 0 : Math.max(0, this.#capacity - this.#used);
+  }
+
   acquire(units = 1): Promise<void> {
     const wanted = Math.min(units, this.#capacity);
     if (this.#waiters.length === 0 && this.#used + wanted <= this.#capacity) {

@@ -14,6 +14,18 @@ export interface WorkItem {
   nack(error: Error): Promise<void>;
 }
 
+/** What the pipeline tells a source when it asks for work. */
+export interface WorkOptions {
+  /** End when the source has nothing more to give, instead of waiting for more. */
+  untilIdle: boolean;
+  /**
+   * How many work items the pipeline could start right now, the one asked for included (at least 1). A source
+   * that fetches in batches (SQS receives up to 10 messages) takes no more than this: what a worker holds and
+   * cannot start stays on the queue for the other workers instead of waiting here. Absent: no limit.
+   */
+  ready?: () => number;
+}
+
 /** A producer of work items: an SQS queue, a CloudTrail LookupEvents poller, a CloudWatch poller, … */
 export interface Source {
   /** `<input id>/<service>/<region>` in logs and metrics. */
@@ -27,7 +39,7 @@ export interface Source {
    * Yields work until `signal` aborts (or, with `untilIdle`, until the source has nothing more to give).
    * The pipeline pulls the next item only when it has capacity, so a source never runs ahead of delivery.
    */
-  work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncIterable<WorkItem>;
+  work(signal: AbortSignal, options: WorkOptions): AsyncIterable<WorkItem>;
   /** Releases clients and timers; called once after `work` finished. */
   close(): Promise<void>;
 }

@@ -188,6 +188,23 @@ describe("queue consumer against fauxqs", () => {
     assert.ok(summaryA.workAcked > 0 && summaryB.workAcked > 0, "both workers took part");
   });
 
+  it("takes no more messages than it can start: the rest stay on the queue for other workers", async () => {
+    const files = await uploadCloudTrailFiles(aws, 10, () => 5, 5);
+    for (const file of files) aws.announce([{ key: file.key }], "direct");
+    const output = new MemoryOutput("slow");
+    output.delayMs = 400;
+    // sqs_max_messages stays at its default (10): the receive asks for what two slots can start.
+    const worker = startInProcessWorker(workerConfigFor(aws, OUTPUTS, fastRetries()), [output], { concurrency: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const held = queueDepth(aws);
+    const summary = await worker.done;
+    assert.equal(held.inflight, 2, "in flight: what the two slots are working on, nothing waiting in the worker");
+    assert.equal(held.ready, 8);
+    assert.equal(summary.workAcked, 10);
+    assert.equal(output.events.length, 50);
+    assert.equal(queueDepth(aws).inflight + queueDepth(aws).ready, 0);
+  });
+
   it("reads CrowdStrike FDR messages for aws_sqs_fdr", async () => {
     const lines = [
       '{"event_simpleName":"ProcessRollup2","aid":"a1","timestamp":"1700000000000"}',

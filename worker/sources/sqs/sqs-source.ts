@@ -23,7 +23,7 @@ import {
   decodeNotification,
   type NotificationFamily,
 } from "../notifications/decode-notification.ts";
-import { type Source, WorkAbandoned, type WorkItem } from "../work-item.ts";
+import { type Source, WorkAbandoned, type WorkItem, type WorkOptions } from "../work-item.ts";
 import { BatchDeleter } from "./batch-deleter.ts";
 import { describeCause } from "./describe-cause.ts";
 import { VisibilityKeeper } from "./visibility-keeper.ts";
@@ -106,14 +106,14 @@ export class SqsSource implements Source {
     });
   }
 
-  async *work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncIterable<WorkItem> {
+  async *work(signal: AbortSignal, options: WorkOptions): AsyncIterable<WorkItem> {
     let failures = 0;
     try {
       while (!signal.aborted) {
         if (this.#buffer.length === 0) {
           let received: Message[];
           try {
-            received = await this.#receive(signal, options.untilIdle);
+            received = await this.#receive(signal, options);
             failures = 0;
           } catch (error) {
             if (signal.aborted) break;
@@ -170,11 +170,13 @@ export class SqsSource implements Source {
    * those stay invisible for the whole visibility timeout. The poll ends within its wait; what it brings is
    * released at once. Only a poll still open 10 s past its wait after a stop is aborted.
    */
-  async #receive(signal: AbortSignal, untilIdle: boolean): Promise<Message[]> {
+  async #receive(signal: AbortSignal, { untilIdle, ready }: WorkOptions): Promise<Message[]> {
     const { queueUrl, maxMessages, visibilityTimeoutSeconds, waitTimeSeconds } = this.#settings;
     // When draining, short polls: a long poll on an emptied queue would hold the end of the run for its
     // whole wait. A short poll can miss messages (it samples SQS's servers); the idle check catches that.
     const wait = untilIdle ? 0 : waitTimeSeconds;
+    // No more than can start now: a message held here waits, invisible, while another worker may be idle.
+    const wanted = Math.max(1, Math.min(maxMessages, ready?.() ?? maxMessages));
     const overrun = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onStop = () => {
@@ -186,7 +188,7 @@ export class SqsSource implements Source {
       const response = await this.#deps.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
-          MaxNumberOfMessages: maxMessages,
+          MaxNumberOfMessages: wanted,
           WaitTimeSeconds: wait,
           VisibilityTimeout: visibilityTimeoutSeconds,
           MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
