@@ -4,6 +4,7 @@ import type { Writable } from "node:stream";
 import type { DevoEvent } from "../pipeline/event.ts";
 import { CoalescingWriter } from "./coalescing-writer.ts";
 import { DevoLineFormatter, formatJsonLine } from "./devo-line.ts";
+import { formatThenDeliver } from "./output.ts";
 import type { OutputStats, OutputWithStats } from "./output-stats.ts";
 import { emptyStats } from "./output-stats.ts";
 
@@ -42,13 +43,7 @@ export class ConsoleOutput implements OutputWithStats {
   }
 
   send(batch: readonly DevoEvent[]): Promise<void> {
-    if (batch.length === 0) return Promise.resolve();
-    // Not an async function: its suspended frame would hold the batch (a parameter) until the write is done.
-    try {
-      return this.#write(this.#toText(batch), batch.length);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return formatThenDeliver(batch, this.#toText, (text, events) => this.#write(text, events));
   }
 
   async #write(text: string, events: number): Promise<void> {

@@ -4,6 +4,7 @@ import type { DevoEvent } from "../pipeline/event.ts";
 import { CoalescingWriter } from "./coalescing-writer.ts";
 import { DevoLineFormatter, formatJsonLine } from "./devo-line.ts";
 import { encodeLines } from "./encode-lines.ts";
+import { formatThenDeliver } from "./output.ts";
 import type { OutputStats, OutputWithStats } from "./output-stats.ts";
 import { emptyStats } from "./output-stats.ts";
 
@@ -64,13 +65,7 @@ export class FileOutput implements OutputWithStats {
 
   send(batch: readonly DevoEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`output ${this.id}: send after close`));
-    if (batch.length === 0) return Promise.resolve();
-    // Not an async function: its suspended frame would hold the batch (a parameter) until the write is done.
-    try {
-      return this.#write(this.#toBytes(batch), batch.length);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return formatThenDeliver(batch, this.#toBytes, (data, events) => this.#write(data, events));
   }
 
   async #write(data: Buffer, events: number): Promise<void> {

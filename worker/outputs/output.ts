@@ -21,3 +21,21 @@ export interface Output {
   /** Flushes what is pending, closes connections gracefully and releases resources. */
   close(): Promise<void>;
 }
+
+/**
+ * The body of an output's `send` that keeps the contract above: formats the batch now and hands only the result
+ * (and the event count) to `deliver`. Not an async function, so no suspended frame of it holds the batch; an
+ * error while formatting becomes a rejection, as from an async `send`.
+ */
+export function formatThenDeliver<T>(
+  batch: readonly DevoEvent[],
+  format: (batch: readonly DevoEvent[]) => T,
+  deliver: (formatted: T, events: number) => Promise<void>,
+): Promise<void> {
+  if (batch.length === 0) return Promise.resolve();
+  try {
+    return deliver(format(batch), batch.length);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -10,7 +9,7 @@ import { FileOutput } from "../../../worker/outputs/file-output.ts";
 import type { Output } from "../../../worker/outputs/output.ts";
 import type { DevoEvent } from "../../../worker/pipeline/event.ts";
 import { collectGarbage } from "../../helpers/collect-garbage.ts";
-import { buildOutput } from "./network-output-fixture.ts";
+import { buildOutput, startTcpCollector } from "./network-output-fixture.ts";
 
 /**
  * Sends one batch of `count` events that nothing else references, and reports whether the batch could be
@@ -86,24 +85,20 @@ describe("outputs keep only the bytes of a batch while they deliver it", () => {
   });
 
   it("syslog output", async () => {
-    let received = "";
-    const server: Server = createServer((socket) => {
-      socket.on("data", (chunk: Buffer) => {
-        received += chunk.toString();
-      });
-      socket.on("end", () => socket.end());
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
+    const collector = await startTcpCollector();
     try {
-      const { output } = await buildOutput("syslog", { address: "127.0.0.1", port, type: "TCP", settle_ms: 10 }, dir);
+      const { output } = await buildOutput(
+        "syslog",
+        { address: "127.0.0.1", port: collector.port, type: "TCP", settle_ms: 10 },
+        dir,
+      );
       const { collected, sent } = await sendAndCollect(output, 300);
       await sent;
       await output.close();
       assert.equal(collected, true, "the batch was still reachable while its bytes were sent");
-      assert.equal(received.trimEnd().split("\n").length, 300);
+      assert.equal(collector.received().trimEnd().split("\n").length, 300);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await collector.close();
     }
   });
 });

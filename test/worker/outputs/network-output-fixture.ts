@@ -1,3 +1,5 @@
+import type { Buffer } from "node:buffer";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { outputsSchema } from "../../../worker/config/outputs-schema.ts";
@@ -71,4 +73,30 @@ export function countArrivals(
     if (n > 1) duplicated.push(i);
   }
   return { missing, duplicated };
+}
+
+/** A plain TCP receiver on loopback that keeps all it reads; `paused` leaves each connection unread until `resume`. */
+export async function startTcpCollector(options: { paused?: boolean } = {}) {
+  let received = "";
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => {
+    sockets.push(socket);
+    if (options.paused) socket.pause();
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString();
+    });
+    socket.on("end", () => socket.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    received: () => received,
+    resume() {
+      for (const socket of sockets) socket.resume();
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

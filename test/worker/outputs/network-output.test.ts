@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import type { Buffer } from "node:buffer";
 import { execFile } from "node:child_process";
-import { createServer, type Server, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import type { NetworkOutput } from "../../../worker/outputs/network/network-output.ts";
 import { makeTestCerts, type TestCerts } from "../../helpers/certs.ts";
 import { freePort } from "../../helpers/syslog-ng.ts";
 import { TlsSink } from "../../helpers/tls-sink.ts";
-import { batchesOf, buildOutput, countArrivals } from "./network-output-fixture.ts";
+import { batchesOf, buildOutput, countArrivals, startTcpCollector } from "./network-output-fixture.ts";
 
 /** Behaviour that needs no syslog-ng: failures, compression, backpressure, start-up checks. */
 describe("network output", () => {
@@ -79,22 +77,11 @@ describe("network output", () => {
   });
 
   it("holds at most buffer_bytes and makes senders wait while the receiver does not read", async () => {
-    let received = "";
-    const sockets: Socket[] = [];
-    const server: Server = createServer((socket) => {
-      sockets.push(socket);
-      socket.pause();
-      socket.on("data", (chunk: Buffer) => {
-        received += chunk.toString();
-      });
-      socket.on("end", () => socket.end());
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
+    const collector = await startTcpCollector({ paused: true });
     try {
       const { output } = await buildOutput(
         "syslog",
-        { address: "127.0.0.1", port, type: "TCP", buffer_bytes: 64 * 1024, settle_ms: 10 },
+        { address: "127.0.0.1", port: collector.port, type: "TCP", buffer_bytes: 64 * 1024, settle_ms: 10 },
         certs.dir,
       );
       const network = output as NetworkOutput;
@@ -109,14 +96,13 @@ describe("network output", () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.ok(network.buffered > 0 && network.buffered <= 64 * 1024, `holding ${network.buffered} characters`);
       assert.ok(delivered < 1000, "senders are held back while the receiver does not read");
-      for (const socket of sockets) socket.resume();
+      collector.resume();
       await Promise.all(sends);
       await output.close();
-      assert.equal(received.split("\n").length - 1, 20_000);
+      assert.equal(collector.received().split("\n").length - 1, 20_000);
       assert.equal(network.buffered, 0);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await collector.close();
     }
   });
 

@@ -4,6 +4,7 @@ import type { DevoEvent } from "../../pipeline/event.ts";
 import { WeightedSemaphore } from "../../pipeline/weighted-semaphore.ts";
 import { DevoLineFormatter } from "../devo-line.ts";
 import { encodeLines } from "../encode-lines.ts";
+import { formatThenDeliver } from "../output.ts";
 import type { OutputStats, OutputWithStats } from "../output-stats.ts";
 import { emptyStats } from "../output-stats.ts";
 import { DeliveryLane } from "./delivery-lane.ts";
@@ -87,18 +88,13 @@ export class NetworkOutput implements OutputWithStats {
 
   send(batch: readonly DevoEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`output ${this.id}: send after close`));
-    if (batch.length === 0) return Promise.resolve();
-    // Not an async function: its suspended frame would hold the batch (a parameter) until the bytes are sent.
-    try {
-      const now = Date.now();
-      return this.#deliver(
-        encodeLines(batch, (event) => this.#formatter.format(event, now)),
-        batch.length,
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return formatThenDeliver(batch, this.#encode, (data, events) => this.#deliver(data, events));
   }
+
+  readonly #encode = (batch: readonly DevoEvent[]): Buffer => {
+    const now = Date.now();
+    return encodeLines(batch, (event) => this.#formatter.format(event, now));
+  };
 
   async #deliver(data: Buffer, events: number): Promise<void> {
     await this.#budget.acquire(data.length);
