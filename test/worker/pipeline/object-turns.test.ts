@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DevoEvent } from "../../../worker/pipeline/event.ts";
-import { inTurns, readAhead } from "../../../worker/pipeline/object-turns.ts";
+import { inTurns, ReadAheadBudget, readAhead } from "../../../worker/pipeline/object-turns.ts";
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
 
@@ -53,7 +53,9 @@ async function collect(events: AsyncIterable<DevoEvent[]>): Promise<string[]> {
 describe("inTurns: objects download together and parse one at a time", () => {
   it("never interleaves two objects' parses, and reads the waiting one ahead meanwhile", async () => {
     const log: string[] = [];
-    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), 1 << 20);
+    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), {
+      perObjectBytes: 1 << 20,
+    });
     const a = body("a", 5, 10, log);
     const b = body("b", 5, 10, log);
     const [fromA, fromB] = await Promise.all([collect(read("a", a.iterable, {})), collect(read("b", b.iterable, {}))]);
@@ -90,10 +92,9 @@ describe("inTurns: objects download together and parse one at a time", () => {
   for (const { where, prefetchBytes, failAt } of failures) {
     it(`passes a body failure ${where} to the caller, and the next object still gets its turn`, async () => {
       const log: string[] = [];
-      const read = inTurns(
-        (name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log),
-        prefetchBytes,
-      );
+      const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), {
+        perObjectBytes: prefetchBytes,
+      });
       const broken = body("broken", 5, 10, log, { failAt });
       const healthy = body("healthy", 2, 10, log);
       const [failed, fine] = await Promise.allSettled([
@@ -106,17 +107,48 @@ describe("inTurns: objects download together and parse one at a time", () => {
     });
   }
 
-  it("closes the body and frees the turn when the consumer stops early", async () => {
+  it("closes the body, frees the turn and gives back its read-ahead when the consumer stops early", async () => {
     const log: string[] = [];
-    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), 25);
+    const budget = new ReadAheadBudget(1 << 20);
+    const read = inTurns((name: string, chunks: AsyncIterable<Uint8Array>) => chunkEvents(name, chunks, log), {
+      perObjectBytes: 25,
+      budget,
+    });
     const abandoned = body("abandoned", 10, 10, log);
     for await (const batch of read("abandoned", abandoned.iterable, {})) {
       assert.equal(batch[0].message, "abandoned:0:10");
       break;
     }
     assert.equal(abandoned.state.returned, true, "the rest of the body is not downloaded");
+    assert.equal(budget.held, 0, "nothing of the abandoned object is still counted as read ahead");
     const next = body("next", 1, 10, log);
     assert.deepEqual(await collect(read("next", next.iterable, {})), ["next:0:10"]);
+  });
+
+  it("holds no more than the shared budget read ahead across waiting objects, and gives all of it back", async () => {
+    const log: string[] = [];
+    const budget = new ReadAheadBudget(30);
+    let heldAtFirstParse = -1;
+    const read = inTurns(
+      (name: string, chunks: AsyncIterable<Uint8Array>) => {
+        if (heldAtFirstParse < 0) heldAtFirstParse = budget.held;
+        return chunkEvents(name, chunks, log);
+      },
+      { perObjectBytes: 1 << 20, budget },
+    );
+    const names = ["a", "b", "c"];
+    const bodies = names.map((name) => body(name, 5, 10, log));
+    const results = await Promise.all(names.map((name, i) => collect(read(name, bodies[i].iterable, {}))));
+    for (const [i, name] of names.entries()) {
+      assert.deepEqual(
+        results[i],
+        [0, 1, 2, 3, 4].map((n) => `${name}:${n}:10`),
+        `${name}: every chunk, in order, read ahead or streamed`,
+      );
+    }
+    // The budget, plus at most the one chunk each object was reading when the budget ran out; all 150 without it.
+    assert.ok(heldAtFirstParse > 0 && heldAtFirstParse <= 30 + 3 * 10, `held ${heldAtFirstParse} bytes`);
+    assert.equal(budget.held, 0);
   });
 
   it("closes the body when the reader fails before reading it", async () => {
@@ -127,7 +159,7 @@ describe("inTurns: objects download together and parse one at a time", () => {
         next: () => Promise.reject(new Error("service cannot read this object")),
       }),
     });
-    const read = inTurns(refuse, 25);
+    const read = inTurns(refuse, { perObjectBytes: 25 });
     await assert.rejects(collect(read("unread", source.iterable, {})), /service cannot read this object/);
     assert.equal(source.state.returned, true);
   });
