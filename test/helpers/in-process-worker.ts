@@ -1,10 +1,9 @@
 import { validateConfig } from "../../worker/config/load-config.ts";
-import { readInlineEvents } from "../../worker/formats/read-inline-events.ts";
-import { readObject } from "../../worker/formats/read-object.ts";
 import { silentLogger } from "../../worker/observability/logger.ts";
 import { createMetrics, type Metrics } from "../../worker/observability/metrics.ts";
 import type { Output } from "../../worker/outputs/output.ts";
 import { buildSources } from "../../worker/pipeline/build-sources.ts";
+import { messageReaders } from "../../worker/pipeline/message-readers.ts";
 import { Pipeline, type RunSummary } from "../../worker/pipeline/pipeline.ts";
 import { MemoryStateStore } from "../../worker/state/memory-state-store.ts";
 
@@ -15,7 +14,7 @@ export interface InProcessWorker {
 }
 
 /**
- * Runs the real worker (config validation, SQS source, formats, pipeline) in this process against the given
+ * Runs the real worker (config validation, SQS source, formats read in turns, pipeline) in this process against the given
  * outputs. The config is Devo's document shape; its `outputs` section is validated but replaced by `outputs`.
  */
 export function startInProcessWorker(
@@ -29,7 +28,7 @@ export function startInProcessWorker(
   const sources = buildSources(config.inputs, {
     logger,
     metrics,
-    readers: { readObject, readInlineEvents },
+    readers: messageReaders(metrics),
     configSource: "<test>",
     state: new MemoryStateStore(),
   });

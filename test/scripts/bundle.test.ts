@@ -165,7 +165,7 @@ describe("dist/aws-devo-collector.mjs", () => {
         assert.equal(healthy, 0, "HEALTHCHECK reports healthy");
         const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
         assert.equal(metrics.status, 200);
-        await metrics.text();
+        assert.match(await metrics.text(), /^devo_collector_read_ahead_bytes 0$/m);
 
         const stopping = performance.now();
         child.kill("SIGTERM");

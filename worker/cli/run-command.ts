@@ -3,14 +3,12 @@ import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig, loadConfigFromEnv } from "../config/load-config.ts";
-import { readInlineEvents } from "../formats/read-inline-events.ts";
-import { readObject } from "../formats/read-object.ts";
 import { startObservabilityServer } from "../observability/http-server.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { createOutputs } from "../outputs/create-outputs.ts";
 import { buildSources } from "../pipeline/build-sources.ts";
-import { inTurns } from "../pipeline/object-turns.ts";
+import { messageReaders } from "../pipeline/message-readers.ts";
 import { Pipeline, type RunSummary } from "../pipeline/pipeline.ts";
 import { createStateStore } from "../state/create-state-store.ts";
 import type { CommandIo } from "./command-io.ts";
@@ -72,7 +70,7 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
     const sources = buildSources(config.inputs, {
       logger,
       metrics,
-      readers: { readObject: inTurns(readObject), readInlineEvents },
+      readers: messageReaders(metrics),
       configSource,
       state: createStateStore(config.globals.persistence, logger),
     });

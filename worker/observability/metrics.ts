@@ -42,6 +42,11 @@ export function createMetrics() {
       help: "Bytes of events sent to outputs and not yet acknowledged",
       registers: [registry],
     }),
+    readAheadBytes: new Gauge({
+      name: "devo_collector_read_ahead_bytes",
+      help: "Compressed object bytes downloaded ahead of their parse (at most the read-ahead budget)",
+      registers: [registry],
+    }),
     lag: new Histogram({
       name: "devo_collector_notification_lag_seconds",
       help: "Age of a notification (from the object's creation) when its events were all delivered",

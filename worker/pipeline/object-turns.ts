@@ -15,10 +15,13 @@ export type ReadObject<S, C> = (service: S, body: AsyncIterable<Uint8Array>, con
  */
 export class ReadAheadBudget {
   readonly totalBytes: number;
+  readonly #onChange: ((held: number) => void) | undefined;
   #held = 0;
 
-  constructor(totalBytes: number) {
+  /** `onChange` sees every new total held (the worker exports it as a gauge). */
+  constructor(totalBytes: number, onChange?: (held: number) => void) {
     this.totalBytes = totalBytes;
+    this.#onChange = onChange;
   }
 
   get held(): number {
@@ -31,10 +34,13 @@ export class ReadAheadBudget {
 
   hold(bytes: number): void {
     this.#held += bytes;
+    this.#onChange?.(this.#held);
   }
 
   release(bytes: number): void {
+    if (bytes === 0) return;
     this.#held -= bytes;
+    this.#onChange?.(this.#held);
   }
 }
 

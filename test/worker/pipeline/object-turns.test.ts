@@ -127,7 +127,8 @@ describe("inTurns: objects download together and parse one at a time", () => {
 
   it("holds no more than the shared budget read ahead across waiting objects, and gives all of it back", async () => {
     const log: string[] = [];
-    const budget = new ReadAheadBudget(30);
+    const reported: number[] = [];
+    const budget = new ReadAheadBudget(30, (held) => reported.push(held));
     let heldAtFirstParse = -1;
     const read = inTurns(
       (name: string, chunks: AsyncIterable<Uint8Array>) => {
@@ -149,6 +150,7 @@ describe("inTurns: objects download together and parse one at a time", () => {
     // The budget, plus at most the one chunk each object was reading when the budget ran out; all 150 without it.
     assert.ok(heldAtFirstParse > 0 && heldAtFirstParse <= 30 + 3 * 10, `held ${heldAtFirstParse} bytes`);
     assert.equal(budget.held, 0);
+    assert.ok(Math.max(...reported) <= 30 + 3 * 10 && reported.at(-1) === 0, `reported ${reported.join(", ")}`);
   });
 
   it("closes the body when the reader fails before reading it", async () => {

@@ -81,6 +81,7 @@ describe("queue consumer against fauxqs", () => {
     assert.deepEqual(eventIds(output).sort(), ids.sort());
     assert.equal(summary.workAcked, 5);
     assert.equal(await counterValue(worker.metrics, "messagesDeleted"), 5);
+    assert.equal(await counterValue(worker.metrics, "readAheadBytes"), 0, "every byte read ahead was parsed");
     assert.deepEqual(queueDepth(aws), { ready: 0, inflight: 0, delayed: 0 });
   });
 
