@@ -199,6 +199,13 @@ async function main(): Promise<number> {
       "bound (1 thread, no I/O, own process)",
       `${fmt(boundEps)} events/s, ${(decompressed / MB / (records / boundEps)).toFixed(1)} MB/s (best of ${bound.length})`,
     ]);
+    // The same bound measured again and again: how much the machine itself drifted during this run. Above 10%
+    // or so, the rounds scatter and a median can land on either side of a target.
+    const drift = boundEps / Math.min(...bound) - 1;
+    rows.push([
+      "machine drift (bound runs)",
+      `${fmt(Math.min(...bound))} to ${fmt(boundEps)} events/s: ${(drift * 100).toFixed(0)}%${drift > 0.1 ? " (figures below are uncertain)" : ""}`,
+    ]);
     const oneMbps = decompressed / MB / (one.activeMs / 1000);
     rows.push([
       "1 worker → file",
@@ -295,6 +302,7 @@ async function main(): Promise<number> {
         events_per_s: Math.round(one.eps),
         mb_per_s: Number(oneMbps.toFixed(1)),
         bound_events_per_s: Math.round(boundEps),
+        bound_drift: Number(drift.toFixed(3)),
         ratio: Number(ratio.toFixed(3)),
         ratio_rounds: ratios.map((r) => Number(r.toFixed(3))),
         peak_rss_mb: Number(largeRun.peakRssMb.toFixed(1)),
