@@ -193,10 +193,12 @@ describe("queue consumer against fauxqs", () => {
     const files = await uploadCloudTrailFiles(aws, 10, () => 5, 5);
     for (const file of files) aws.announce([{ key: file.key }], "direct");
     const output = new MemoryOutput("slow");
-    output.delayMs = 400;
+    output.delayMs = 500;
     // sqs_max_messages stays at its default (10): the receive asks for what two slots can start.
     const worker = startInProcessWorker(workerConfigFor(aws, OUTPUTS, fastRetries()), [output], { concurrency: 2 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Both slots busy (each object's one batch is at the slow output): nothing frees a slot for half a second.
+    const deadline = Date.now() + 10_000;
+    while (output.sends < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     const held = queueDepth(aws);
     const summary = await worker.done;
     assert.equal(held.inflight, 2, "in flight: what the two slots are working on, nothing waiting in the worker");
