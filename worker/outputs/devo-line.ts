@@ -1,4 +1,6 @@
+import type { Buffer } from "node:buffer";
 import type { DevoEvent } from "../pipeline/event.ts";
+import { encodeLines } from "./encode-lines.ts";
 
 /**
  * Devo's syslog line: `<14>YYYY-MM-DD HH:mm:ss.SSS host tag: message\n` (PRI 14 = user.info, UTC time).
@@ -43,6 +45,11 @@ export class DevoLineFormatter {
     let text = "";
     for (let i = 0; i < batch.length; i++) text += this.format(batch[i], nowMs);
     return text;
+  }
+
+  /** The lines of a whole batch as UTF-8 bytes, stamped with one clock reading: what a file or socket takes. */
+  encodeBatch(batch: readonly DevoEvent[], nowMs: number = Date.now()): Buffer {
+    return encodeLines(batch, (event) => this.format(event, nowMs));
   }
 
   #timePrefix(ms: number): string {

@@ -41,10 +41,7 @@ export class FileOutput implements OutputWithStats {
     this.#options = options;
     if (options.format === "syslog") {
       const formatter = new DevoLineFormatter({ hostname: options.hostname });
-      this.#toBytes = (batch) => {
-        const now = Date.now();
-        return encodeLines(batch, (event) => formatter.format(event, now));
-      };
+      this.#toBytes = (batch) => formatter.encodeBatch(batch);
     } else {
       this.#toBytes = (batch) => encodeLines(batch, formatJsonLine);
     }

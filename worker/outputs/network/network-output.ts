@@ -3,7 +3,6 @@ import type { NetworkOutputConfig } from "../../config/outputs-schema.ts";
 import type { DevoEvent } from "../../pipeline/event.ts";
 import { WeightedSemaphore } from "../../pipeline/weighted-semaphore.ts";
 import { DevoLineFormatter } from "../devo-line.ts";
-import { encodeLines } from "../encode-lines.ts";
 import { formatThenDeliver } from "../output.ts";
 import type { OutputStats, OutputWithStats } from "../output-stats.ts";
 import { emptyStats } from "../output-stats.ts";
@@ -88,13 +87,12 @@ export class NetworkOutput implements OutputWithStats {
 
   send(batch: readonly DevoEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`output ${this.id}: send after close`));
-    return formatThenDeliver(batch, this.#encode, (data, events) => this.#deliver(data, events));
+    return formatThenDeliver(
+      batch,
+      (lines) => this.#formatter.encodeBatch(lines),
+      (data, events) => this.#deliver(data, events),
+    );
   }
-
-  readonly #encode = (batch: readonly DevoEvent[]): Buffer => {
-    const now = Date.now();
-    return encodeLines(batch, (event) => this.#formatter.format(event, now));
-  };
 
   async #deliver(data: Buffer, events: number): Promise<void> {
     await this.#budget.acquire(data.length);
