@@ -13,16 +13,19 @@ export interface AwsClientSettings {
   credentials?: AwsCredentialIdentityProvider;
 }
 
-// The SDK's own retries cover throttling and transient network errors with capped exponential backoff and
-// jitter ("standard" mode); our loops add their own backoff on top for errors that survive these attempts.
-const RETRY = { maxAttempts: 5, retryMode: "standard" } as const;
+/**
+ * The SDK's own retries, for every AWS client of the worker: throttling and transient network errors with capped
+ * exponential backoff and jitter ("standard" mode); our loops add their own backoff on top for errors that
+ * survive these attempts.
+ */
+export const SDK_RETRY = { maxAttempts: 5, retryMode: "standard" } as const;
 
 export function createSqsClient(settings: AwsClientSettings): SQSClient {
   return new SQSClient({
     region: settings.region,
     endpoint: settings.endpointUrl,
     credentials: settings.credentials,
-    ...RETRY,
+    ...SDK_RETRY,
   });
 }
 
@@ -32,6 +35,6 @@ export function createS3Client(settings: AwsClientSettings): S3Client {
     endpoint: settings.endpointUrl,
     forcePathStyle: settings.s3ForcePathStyle ?? false,
     credentials: settings.credentials,
-    ...RETRY,
+    ...SDK_RETRY,
   });
 }

@@ -1,5 +1,6 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Logger } from "pino";
+import { SDK_RETRY } from "../aws/clients.ts";
 import type { StateStore } from "../state/state-store.ts";
 import type { Clock } from "./api-clock.ts";
 
@@ -24,9 +25,6 @@ export interface ApiSourceDeps {
   /** Defaults to the system clock. */
   clock?: Clock;
 }
-
-/** The SDK's own retries ("standard": capped exponential backoff with jitter, throttling-aware). */
-export const SDK_RETRY = { maxAttempts: 5, retryMode: "standard" } as const;
 
 /** An API source's SDK client configuration: its region, endpoint and credentials, with the SDK's own retries. */
 export function sdkClientConfig(settings: ApiSourceSettings<unknown>) {
