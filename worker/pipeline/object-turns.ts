@@ -86,7 +86,7 @@ export async function readAhead(
 ): Promise<{ chunks: AsyncIterable<Uint8Array>; close(): Promise<void> }> {
   const source = body[Symbol.asyncIterator]();
   const head: (Uint8Array | undefined)[] = [];
-  let bytes = 0;
+  // Bytes read ahead and not yet handed on (nothing is handed on before `replay`, so also what was read ahead).
   let held = 0;
   let finished = false;
   const giveBack = (size: number) => {
@@ -94,14 +94,13 @@ export async function readAhead(
     budget.release(size);
   };
   try {
-    while (bytes < limit && !budget.spent) {
+    while (held < limit && !budget.spent) {
       const next = await source.next();
       if (next.done) {
         finished = true;
         break;
       }
       head.push(next.value);
-      bytes += next.value.byteLength;
       held += next.value.byteLength;
       budget.hold(next.value.byteLength);
     }
