@@ -65,26 +65,26 @@ class SlowOutput implements Output {
 
 const deps = () => ({ logger: silentLogger(), metrics: createMetrics() });
 
+/** A source that hands out one work item, whose batches `events` makes as the pipeline pulls them. */
+function oneItemSource(id: string, events: () => AsyncIterable<DevoEvent[]>): Source {
+  return {
+    id,
+    async *work() {
+      yield { description: id, events: events(), ack: async () => {}, nack: async () => {} };
+    },
+    async close() {},
+  };
+}
+
 describe("Pipeline", () => {
   it("counts events per tag exactly, however the tags of a batch alternate", async () => {
     const tags = ["a", "a", "b", "a", "c", "c", "c", "b", "b", "a"];
     const batches = [tags, ["x"], tags.slice(3), ["b", "b"]];
     const expected: Record<string, number> = {};
     for (const tag of batches.flat()) expected[tag] = (expected[tag] ?? 0) + 1;
-    const source: Source = {
-      id: "test/tags",
-      async *work() {
-        yield {
-          description: "tags",
-          events: (async function* () {
-            for (const batch of batches) yield batch.map((tag, n): DevoEvent => ({ tag, message: `${tag}${n}` }));
-          })(),
-          ack: async () => {},
-          nack: async () => {},
-        };
-      },
-      async close() {},
-    };
+    const source = oneItemSource("test/tags", async function* () {
+      for (const batch of batches) yield batch.map((tag, n): DevoEvent => ({ tag, message: `${tag}${n}` }));
+    });
     const pipeline = new Pipeline([source], [new SlowOutput(0)], deps(), {
       concurrency: 1,
       maxBytesInFlight: 1024 * 1024,
@@ -177,22 +177,11 @@ describe("Pipeline", () => {
       sent.push(new WeakRef(batch));
       return batch;
     };
-    const source: Source = {
-      id: "test/retention",
-      async *work() {
-        yield {
-          description: "two batches",
-          events: (async function* () {
-            for (let b = 0; b < 2; b++) {
-              yield track(Array.from({ length: 200 }, (_, n): DevoEvent => ({ tag: "t", message: `${b}-${n}` })));
-            }
-          })(),
-          ack: async () => undefined,
-          nack: async () => undefined,
-        };
-      },
-      async close() {},
-    };
+    const source = oneItemSource("test/retention", async function* () {
+      for (let b = 0; b < 2; b++) {
+        yield track(Array.from({ length: 200 }, (_, n): DevoEvent => ({ tag: "t", message: `${b}-${n}` })));
+      }
+    });
     // Counts each batch and answers later; like a real output it keeps only what it made of the batch.
     const finish: (() => void)[] = [];
     let received = 0;
