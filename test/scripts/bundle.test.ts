@@ -60,7 +60,7 @@ describe("dist/aws-devo-collector.mjs", () => {
     // The AGPL IAM simulator is test-only; the worker's own dependencies are in, each with its licence text.
     const names = built.packages.map((p) => p.name);
     assert.ok(!names.some((name) => name.startsWith("@cloud-copilot/")), names.join(", "));
-    for (const name of ["pino", "zod", "yaml", "@aws-sdk/client-sqs"])
+    for (const name of ["pino", "zod", "yaml", "@aws-sdk/client-cloudtrail", "@aws-sdk/credential-providers"])
       assert.ok(names.includes(name), `${name} is bundled`);
     const licences = await readFile(built.licensesPath, "utf8");
     for (const p of built.packages) assert.ok(licences.includes(`${p.name}@${p.version} — ${p.license}`), p.name);

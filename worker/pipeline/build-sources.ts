@@ -1,7 +1,7 @@
-import type { S3Client } from "@aws-sdk/client-s3";
-import type { SQSClient } from "@aws-sdk/client-sqs";
 import { createS3Client, createSqsClient } from "../aws/clients.ts";
 import { CredentialCache } from "../aws/credential-cache.ts";
+import type { ObjectStore } from "../aws/wire/s3-wire-client.ts";
+import type { SqsApi } from "../aws/wire/sqs-wire-client.ts";
 import type { ConfiguredInput, ConfiguredService } from "../config/load-config.ts";
 import { ConfigError } from "../config/load-config.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -75,7 +75,7 @@ export function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): Source
   const sources: Source[] = [];
   const credentials = new CredentialCache(deps.logger);
   for (const input of inputs) {
-    const clients = new Map<string, { sqs: SQSClient; s3: S3Client }>();
+    const clients = new Map<string, { sqs: SqsApi; s3: ObjectStore }>();
     for (const { service, queueUrl, inline } of queueServices(input, problems)) {
       const region = input.region ?? regionFromQueueUrl(queueUrl);
       if (region === undefined) {

@@ -29,7 +29,10 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 /** `20150830T123600Z`: the x-amz-date form of a time. */
 export function amzDate(time: Date): string {
-  return time.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return time
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /**

@@ -1,4 +1,5 @@
-import { DeleteMessageBatchCommand, type DeleteMessageBatchCommandOutput, type SQSClient } from "@aws-sdk/client-sqs";
+import type { DeleteMessageBatchResult } from "@aws-sdk/client-sqs";
+import type { SqsApi } from "../../aws/wire/sqs-wire-client.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { backoffDelay, sleep } from "../../pipeline/backoff.ts";
 
@@ -19,7 +20,7 @@ const MAX_ATTEMPTS = 6;
  * delivered once more: a duplicate, never a loss).
  */
 export class BatchDeleter {
-  readonly #client: SQSClient;
+  readonly #client: SqsApi;
   readonly #queueUrl: string;
   readonly #logger: Logger;
   readonly #lingerMs: number;
@@ -27,7 +28,7 @@ export class BatchDeleter {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight = new Set<Promise<void>>();
 
-  constructor(client: SQSClient, queueUrl: string, logger: Logger, lingerMs = 50) {
+  constructor(client: SqsApi, queueUrl: string, logger: Logger, lingerMs = 50) {
     this.#client = client;
     this.#queueUrl = queueUrl;
     this.#logger = logger;
@@ -69,14 +70,12 @@ export class BatchDeleter {
   }
 
   async #send(batch: PendingDelete[]): Promise<void> {
-    let result: DeleteMessageBatchCommandOutput;
+    let result: DeleteMessageBatchResult;
     try {
-      result = await this.#client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.#queueUrl,
-          Entries: batch.map((entry, index) => ({ Id: String(index), ReceiptHandle: entry.receiptHandle })),
-        }),
-      );
+      result = await this.#client.deleteMessageBatch({
+        QueueUrl: this.#queueUrl,
+        Entries: batch.map((entry, index) => ({ Id: String(index), ReceiptHandle: entry.receiptHandle })),
+      });
     } catch (error) {
       await this.#retry(batch, error as Error);
       return;

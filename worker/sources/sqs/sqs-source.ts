@@ -1,11 +1,6 @@
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import {
-  ChangeMessageVisibilityCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import type { Message } from "@aws-sdk/client-sqs";
+import type { ObjectStore } from "../../aws/wire/s3-wire-client.ts";
+import type { SqsApi } from "../../aws/wire/sqs-wire-client.ts";
 import { ObjectReadError } from "../../formats/object-read-error.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
@@ -58,8 +53,8 @@ export interface SqsSourceSettings {
 }
 
 export interface SqsSourceDeps {
-  sqs: SQSClient;
-  s3: S3Client;
+  sqs: SqsApi;
+  s3: ObjectStore;
   readers: MessageReaders;
   logger: Logger;
   metrics: Metrics;
@@ -185,15 +180,15 @@ export class SqsSource implements Source {
     if (signal.aborted) onStop();
     else signal.addEventListener("abort", onStop, { once: true });
     try {
-      const response = await this.#deps.sqs.send(
-        new ReceiveMessageCommand({
+      const response = await this.#deps.sqs.receiveMessage(
+        {
           QueueUrl: queueUrl,
           MaxNumberOfMessages: wanted,
           WaitTimeSeconds: wait,
           VisibilityTimeout: visibilityTimeoutSeconds,
           MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
-        }),
-        { abortSignal: overrun.signal },
+        },
+        overrun.signal,
       );
       return response.Messages ?? [];
     } finally {
@@ -214,16 +209,16 @@ export class SqsSource implements Source {
   /** Idle means: nothing of ours in flight, and nothing visible, in flight elsewhere or delayed on the queue. */
   async #isIdle(signal: AbortSignal): Promise<boolean> {
     if (this.#outstanding > 0 || this.#buffer.length > 0) return false;
-    const response = await this.#deps.sqs.send(
-      new GetQueueAttributesCommand({
+    const response = await this.#deps.sqs.getQueueAttributes(
+      {
         QueueUrl: this.#settings.queueUrl,
         AttributeNames: [
           "ApproximateNumberOfMessages",
           "ApproximateNumberOfMessagesNotVisible",
           "ApproximateNumberOfMessagesDelayed",
         ],
-      }),
-      { abortSignal: signal },
+      },
+      signal,
     );
     const attributes = response.Attributes ?? {};
     return [
@@ -332,9 +327,7 @@ export class SqsSource implements Source {
     for (const object of objects) {
       const context: ObjectContext = { bucket: object.bucket, key: object.key, options: serviceOptions, stats };
       try {
-        const response = await this.#deps.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
-        const body = response.Body as AsyncIterable<Uint8Array> | undefined;
-        if (body === undefined) throw new Error("GetObject returned no body");
+        const { body } = await this.#deps.s3.getObject(object.bucket, object.key);
         const counted = this.#countBytes(body);
         yield* this.#deps.readers.readObject(service, counted, context);
         this.#deps.metrics.objects.inc({ source: this.id });
@@ -391,13 +384,11 @@ export class SqsSource implements Source {
     this.#keeper.untrack(message.MessageId ?? "");
     this.#deps.metrics.messagesReturned.inc({ source: this.id, reason });
     try {
-      await this.#deps.sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: this.#settings.queueUrl,
-          ReceiptHandle: message.ReceiptHandle,
-          VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
-        }),
-      );
+      await this.#deps.sqs.changeMessageVisibility({
+        QueueUrl: this.#settings.queueUrl,
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+      });
     } catch (error) {
       // The message still comes back when its current visibility timeout runs out: nothing is lost.
       this.#deps.logger.warn(

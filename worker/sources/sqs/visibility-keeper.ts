@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SqsApi } from "../../aws/wire/sqs-wire-client.ts";
 import type { Logger } from "../../observability/logger.ts";
 
 interface Tracked {
@@ -28,7 +28,7 @@ const DEAD_HANDLE = new Set(["ReceiptHandleIsInvalid", "MessageNotInflight", "In
  * receipt handle is dead or the total cap is reached (then the message may be redelivered: at least once).
  */
 export class VisibilityKeeper {
-  readonly #client: SQSClient;
+  readonly #client: SqsApi;
   readonly #queueUrl: string;
   readonly #logger: Logger;
   readonly #options: Required<Omit<VisibilityKeeperOptions, "onExtended">> &
@@ -37,7 +37,7 @@ export class VisibilityKeeper {
   #timer: ReturnType<typeof setInterval> | undefined;
   #busy = false;
 
-  constructor(client: SQSClient, queueUrl: string, logger: Logger, options: VisibilityKeeperOptions) {
+  constructor(client: SqsApi, queueUrl: string, logger: Logger, options: VisibilityKeeperOptions) {
     this.#client = client;
     this.#queueUrl = queueUrl;
     this.#logger = logger;
@@ -96,16 +96,14 @@ export class VisibilityKeeper {
 
   async #extend(batch: [string, Tracked, number][], now: number): Promise<void> {
     try {
-      const result = await this.#client.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.#queueUrl,
-          Entries: batch.map(([, entry, seconds], index) => ({
-            Id: String(index),
-            ReceiptHandle: entry.receiptHandle,
-            VisibilityTimeout: seconds,
-          })),
-        }),
-      );
+      const result = await this.#client.changeMessageVisibilityBatch({
+        QueueUrl: this.#queueUrl,
+        Entries: batch.map(([, entry, seconds], index) => ({
+          Id: String(index),
+          ReceiptHandle: entry.receiptHandle,
+          VisibilityTimeout: seconds,
+        })),
+      });
       const failed = new Map((result.Failed ?? []).map((failure) => [failure.Id, failure]));
       let extended = 0;
       for (const [index, [id, entry, seconds]] of batch.entries()) {
