@@ -67,9 +67,12 @@ export class S3WireClient implements ObjectStore {
     this.#http.destroy();
   }
 
-  /** The region S3 names for a bucket asked in the wrong one (301 PermanentRedirect, 400 on the signature's region). */
+  /**
+   * The region S3 names for a bucket asked in the wrong one (301 PermanentRedirect, 400 on the signature's
+   * region). Behind an endpoint override only the signing region changes; otherwise the host does too.
+   */
   #otherRegion(error: unknown, asked: string): string | undefined {
-    if (this.#settings.endpointUrl !== undefined || !(error instanceof AwsApiError)) return undefined;
+    if (!(error instanceof AwsApiError)) return undefined;
     const named = error.bucketRegion;
     return named !== undefined && named !== asked ? named : undefined;
   }

@@ -5,6 +5,6 @@ export function describeCause(cause: unknown): string {
   const status = meta?.httpStatusCode;
   const name = cause.name && cause.name !== "Error" ? cause.name : "";
   const head = [name, status ? `(${status})` : ""].filter(Boolean).join(" ");
-  const message = cause.message && cause.message !== "UnknownError" ? cause.message : "";
+  const message = cause.message && cause.message !== "UnknownError" && cause.message !== name ? cause.message : "";
   return [head, message].filter(Boolean).join(": ") || "unknown error";
 }

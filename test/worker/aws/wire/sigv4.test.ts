@@ -50,7 +50,13 @@ describe("SigV4Signer", () => {
 
   it("signs the session token and changes the key with the day", () => {
     const signer = new SigV4Signer({ region: "eu-west-1", service: "sqs" });
-    const request = { method: "POST", host: "sqs.eu-west-1.amazonaws.com", path: "/", headers: {}, payloadHash: sha256Hex("{}") };
+    const request = {
+      method: "POST",
+      host: "sqs.eu-west-1.amazonaws.com",
+      path: "/",
+      headers: {},
+      payloadHash: sha256Hex("{}"),
+    };
     const credentials = { accessKeyId: "AKID", secretAccessKey: "secret", sessionToken: "token" };
     const first = signer.sign(request, credentials, new Date("2026-11-23T23:59:59Z"));
     const next = signer.sign(request, credentials, new Date("2026-11-24T00:00:01Z"));
