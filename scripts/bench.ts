@@ -6,9 +6,9 @@
  * thread, same bytes, no I/O) runs in a process of its own, alone and as two processes at once (the machine's
  * scaling ceiling for this work), in rounds so that each worker run is read against the runs on either side of
  * it; then per-format parse throughput, output lines/s into a plain TLS sink and into syslog-ng, peak memory on a
- * streamed 1 GB object, and delivery latency at idle. Prints a table and, last, one JSON line. Environment:
- * BENCH_MB (default 240), BENCH_LARGE_MB (1024), BENCH_ROUNDS (3), BENCH_PROFILE (1: CPU profiles of the worker
- * runs in bench-output/profiles).
+ * streamed 1 GB object, delivery latency at idle, and objects/s on many small objects. Prints a table and, last,
+ * one JSON line. Environment: BENCH_MB (default 240), BENCH_LARGE_MB (1024), BENCH_ROUNDS (3),
+ * BENCH_SMALL_OBJECTS (2000), BENCH_PROFILE (1: CPU profiles of the worker runs in bench-output/profiles).
  */
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
@@ -34,6 +34,7 @@ import { benchDevoOutput } from "./bench/output-throughput.ts";
 import { againstNeighbours } from "./bench/paired-rounds.ts";
 import { measurePerFormat } from "./bench/per-format.ts";
 import { runWorkerUntilIdle, workerEntry } from "./bench/run-worker.ts";
+import { measureSmallObjects } from "./bench/small-objects.ts";
 import { fileOutput, writeBenchConfig } from "./bench/worker-config.ts";
 import { buildBundle, RUNTIME_NODE_ARGS } from "./build.ts";
 
@@ -44,6 +45,7 @@ const DATASET_MB = Number(process.env.BENCH_MB ?? 240);
 const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 1024);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const LATENCY_SAMPLES = 25;
+const SMALL_OBJECTS = Number(process.env.BENCH_SMALL_OBJECTS ?? 2000);
 const LARGE_KEY = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/23/large.json.gz";
 
 function log(line: string) {
@@ -284,6 +286,25 @@ async function main(): Promise<number> {
       `median ${latencyMedian.toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms over ${latencies.length}`,
     ]);
 
+    // ---- Small objects: the per-object cost (receive, GetObject, delete) rather than parsing.
+    const small = await measureSmallObjects(
+      s3,
+      sqs,
+      aws.queueUrl,
+      await config("small", fileOutput(dir, "small"), { queues: ["cloudtrail"] }),
+      resolve(dir, "small-summary.json"),
+      SMALL_OBJECTS,
+    );
+    if (small.run.code !== 0) failures.push(`small: worker exited ${small.run.code}: ${small.run.stderr.slice(-1000)}`);
+    const smallDelivered = await countLines(resolve(dir, "small.jsonl"));
+    if (smallDelivered < small.objects * 20)
+      failures.push(`small: ${smallDelivered} events delivered, expected ${small.objects * 20}`);
+    await rm(resolve(dir, "small.jsonl"), { force: true });
+    rows.push([
+      `${fmt(small.objects)} small objects (20 events each)`,
+      `${fmt(small.objectsPerSecond)} objects/s, ${small.cpuMsPerObject.toFixed(2)} ms of worker CPU per object (start-up included)`,
+    ]);
+
     const targets: [string, boolean][] = [
       [`1 worker ≥ 0.8 × bound (${ratio.toFixed(2)})`, ratio >= 0.8],
       [`2 workers ≥ 1.5 × 1 (${scaling.toFixed(2)}; two bound processes: ${ceiling.toFixed(2)})`, scaling >= 1.5],
@@ -317,6 +338,8 @@ async function main(): Promise<number> {
         },
         output_lines_per_s: { tls_sink: outputs["tls-sink"], syslog_ng: outputs["syslog-ng"] },
         idle_latency_median_ms: Number(latencyMedian.toFixed(1)),
+        small_objects_per_s: Math.round(small.objectsPerSecond),
+        small_object_cpu_ms: Number(small.cpuMsPerObject.toFixed(2)),
       })}\n`,
     );
     return failures.length > 0 ? 1 : 0;
