@@ -70,10 +70,30 @@ export class SignedHttp {
    * Sends until a 2xx answer or a failure not worth retrying. The answer's body is the caller's to read; every
    * failure is an `AwsApiError` (AWS answered) or the transport's own error (no answer).
    */
-  async send(request: SignedRequest, scope: SigningScope): Promise<IncomingMessage> {
+  send(request: SignedRequest, scope: SigningScope): Promise<IncomingMessage> {
+    return this.#withRetries(request, () => this.#attempt(request, scope));
+  }
+
+  /**
+   * Reads a JSON answer whole (control-plane answers are small). An answer cut mid-body is retried like one that
+   * never came: a receive whose answer is lost leaves its messages invisible until their timeout, never lost.
+   */
+  json<T>(request: SignedRequest, scope: SigningScope): Promise<T> {
+    return this.#withRetries(request, async () => {
+      const text = await readText(await this.#attempt(request, scope), Number.POSITIVE_INFINITY);
+      return (text.trim() === "" ? {} : JSON.parse(text)) as T;
+    });
+  }
+
+  destroy(): void {
+    this.#agents["http:"].destroy();
+    this.#agents["https:"].destroy();
+  }
+
+  async #withRetries<T>(request: SignedRequest, attemptOnce: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#attempt(request, scope);
+        return await attemptOnce();
       } catch (error) {
         const aborted = request.signal?.aborted === true;
         const skewed = this.#followServerClock(error);
@@ -81,18 +101,6 @@ export class SignedHttp {
         await (this.#options.sleep ?? pause)(skewed ? 0 : retryDelayMs(attempt, isThrottling(error)));
       }
     }
-  }
-
-  /** Reads a JSON answer whole (control-plane answers are small). */
-  async json<T>(request: SignedRequest, scope: SigningScope): Promise<T> {
-    const response = await this.send(request, scope);
-    const text = await readText(response, Number.POSITIVE_INFINITY);
-    return (text.trim() === "" ? {} : JSON.parse(text)) as T;
-  }
-
-  destroy(): void {
-    this.#agents["http:"].destroy();
-    this.#agents["https:"].destroy();
   }
 
   #followServerClock(error: unknown): boolean {

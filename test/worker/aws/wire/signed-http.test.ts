@@ -92,6 +92,23 @@ describe("SignedHttp", () => {
     assert.equal(server.seen.length, 2);
   });
 
+  it("retries a JSON answer cut mid-body, as one that never came", async () => {
+    script = [
+      () => (response) => {
+        response.writeHead(200, { "content-length": "200" });
+        response.write('{"Messages":[{"Body":"par');
+        setTimeout(() => response.socket?.destroy(), 10);
+      },
+      () => (response) => response.end('{"Messages":[]}'),
+    ];
+    const answer = await client().json<{ Messages: unknown[] }>(
+      { method: "POST", url: new URL("/", endpoint), headers: {}, body: "{}", payloadHash: EMPTY_PAYLOAD_HASH },
+      SCOPE,
+    );
+    assert.deepEqual(answer, { Messages: [] });
+    assert.equal(server.seen.length, 2);
+  });
+
   it("signs in the server's time after a clock-skew error", async () => {
     const serverTime = Date.now() + 3_600_000;
     script = [
