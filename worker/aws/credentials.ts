@@ -3,6 +3,7 @@ import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Logger } from "pino";
 import type { AwsCredentialsConfig } from "../config/credentials-schema.ts";
+import { memoizeCredentials } from "./memoize-credentials.ts";
 
 export interface CredentialProviderOptions {
   /** Region of the STS endpoint (regional STS: works in opt-in regions and keeps traffic in the region). */
@@ -21,7 +22,6 @@ export interface CredentialProviderOptions {
 }
 
 const DEFAULT_SESSION_SECONDS = 3600;
-const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
 const DEFAULT_SESSION_NAME = "devo-collector";
 
 /**
@@ -89,8 +89,6 @@ function assumeRoleProvider(
   options: CredentialProviderOptions,
   secrets: SecretRegistry,
 ): AwsCredentialIdentityProvider {
-  const now = options.now ?? Date.now;
-  const margin = options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
   const sts = new STSClient({
     region: options.region,
     endpoint: options.endpointUrl,
@@ -98,14 +96,6 @@ function assumeRoleProvider(
     maxAttempts: 5,
     retryMode: "standard",
   });
-  let current: AwsCredentialIdentity | undefined;
-  let inFlight: Promise<AwsCredentialIdentity> | undefined;
-
-  const fresh = (identity: AwsCredentialIdentity | undefined): identity is AwsCredentialIdentity =>
-    identity !== undefined && (identity.expiration === undefined || identity.expiration.getTime() - now() > margin);
-  const usable = (identity: AwsCredentialIdentity | undefined): identity is AwsCredentialIdentity =>
-    identity !== undefined && (identity.expiration === undefined || identity.expiration.getTime() > now());
-
   async function assume(): Promise<AwsCredentialIdentity> {
     let response: AssumeRoleCommandOutput;
     try {
@@ -139,28 +129,12 @@ function assumeRoleProvider(
     return identity;
   }
 
-  return async () => {
-    if (fresh(current)) return current;
-    inFlight ??= assume()
-      .then((identity) => {
-        current = identity;
-        return identity;
-      })
-      .finally(() => {
-        inFlight = undefined;
-      });
-    try {
-      return await inFlight;
-    } catch (error) {
-      // A refresh that fails inside the margin is not fatal yet: the old session still signs requests until
-      // it really expires, and the next call tries STS again.
-      if (usable(current)) {
-        options.logger?.warn({ roleArn, err: error }, "refreshing the role session failed; keeping the current one");
-        return current;
-      }
-      throw error;
-    }
-  };
+  return memoizeCredentials(assume, {
+    now: options.now,
+    refreshMarginMs: options.refreshMarginMs,
+    onRefreshFailed: (error) =>
+      options.logger?.warn({ roleArn, err: error }, "refreshing the role session failed; keeping the current one"),
+  });
 }
 
 /** An error that names the role and the cause and carries no secret (no `cause` chain with raw responses). */
