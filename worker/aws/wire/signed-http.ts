@@ -2,8 +2,8 @@ import { Buffer } from "node:buffer";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { memoizeCredentials } from "../memoize-credentials.ts";
 import { AwsApiError, parseAwsError } from "./aws-api-error.ts";
-import { memoizeCredentials } from "./memoize-credentials.ts";
 import { isRetryable, isThrottling, retryDelayMs, SKEW } from "./retry-policy.ts";
 import { type SigningScope, SigV4Signer } from "./sigv4.ts";
 
@@ -131,8 +131,9 @@ export class SignedHttp {
       new Date(Date.now() + this.#clockOffsetMs),
     );
     if (request.body !== undefined) headers["content-length"] = String(Buffer.byteLength(request.body));
-    const transport = url.protocol === "https:" ? https : http;
-    const agent = this.#agents[url.protocol === "https:" ? "https:" : "http:"];
+    const secure = url.protocol === "https:";
+    const transport = secure ? https : http;
+    const agent = this.#agents[secure ? "https:" : "http:"];
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const outgoing = transport.request(
         {
