@@ -12,7 +12,7 @@ export interface ObjectBody {
 
 /** Reading whole objects: the one S3 call a queue reader makes. */
 export interface ObjectStore {
-  getObject(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectBody>;
+  getObject(bucket: string, key: string): Promise<ObjectBody>;
   destroy(): void;
 }
 
@@ -46,17 +46,17 @@ export class S3WireClient implements ObjectStore {
     this.#http = new SignedHttp({ credentials: settings.credentials, maxAttempts: settings.maxAttempts });
   }
 
-  async getObject(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectBody> {
+  async getObject(bucket: string, key: string): Promise<ObjectBody> {
     let region = this.#bucketRegions.get(bucket) ?? this.#settings.region;
     let response: IncomingMessage;
     try {
-      response = await this.#get(bucket, key, region, signal);
+      response = await this.#get(bucket, key, region);
     } catch (error) {
       const elsewhere = this.#otherRegion(error, region);
       if (elsewhere === undefined) throw error;
       this.#bucketRegions.set(bucket, elsewhere);
       region = elsewhere;
-      response = await this.#get(bucket, key, region, signal);
+      response = await this.#get(bucket, key, region);
     }
     const length = Number(response.headers["content-length"]);
     const bytes = Number.isFinite(length) ? length : undefined;
@@ -77,14 +77,13 @@ export class S3WireClient implements ObjectStore {
     return named !== undefined && named !== asked ? named : undefined;
   }
 
-  #get(bucket: string, key: string, region: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  #get(bucket: string, key: string, region: string): Promise<IncomingMessage> {
     return this.#http.send(
       {
         method: "GET",
         url: this.#url(bucket, key, region),
         headers: { "x-amz-content-sha256": EMPTY_PAYLOAD_HASH },
         payloadHash: EMPTY_PAYLOAD_HASH,
-        signal,
       },
       { region, service: "s3" },
     );
