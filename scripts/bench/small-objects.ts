@@ -10,6 +10,9 @@ import { runWorkerUntilIdle, type WorkerRun } from "./run-worker.ts";
 
 export interface SmallObjectsResult {
   objects: number;
+  /** Records uploaded: what the worker must deliver. */
+  records: number;
+  /** Events the worker reported. */
   events: number;
   objectsPerSecond: number;
   /** Worker CPU (all threads) per object, start-up included. */
@@ -58,6 +61,7 @@ export async function measureSmallObjects(
   const seconds = (run.summary.lastAckAt ?? 0) - (run.summary.firstWorkAt ?? 0);
   return {
     objects: count,
+    records: objects.reduce((sum, o) => sum + o.records, 0),
     events: run.summary.events,
     objectsPerSecond: seconds > 0 ? count / (seconds / 1000) : 0,
     cpuMsPerObject: run.cpuMs / count,
