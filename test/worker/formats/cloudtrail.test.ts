@@ -67,6 +67,13 @@ describe("aws_sqs_cloudtrail", () => {
     assert.equal(events[0].time?.toISOString(), "2024-03-01T10:00:00.000Z");
   });
 
+  it("tags every record by its own event source past the tag cache's bound (4096 sources)", async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({ eventVersion: "1.08", eventSource: `svc-${i}.amazonaws.com` }));
+    const { events } = await read("aws_sqs_cloudtrail", logFile([...many, ...many.slice(0, 3)]));
+    assert.equal(events.length, 5003);
+    for (const [i, event] of events.entries()) assert.equal(event.tag, `cloud.aws.cloudtrail.svc_${i % 5000}`);
+  });
+
   it("keeps each record's JSON as written, compacted, one line (numbers beyond 2^53 intact)", async () => {
     const pretty = logFile(records, 2).replace("9007199254740992", "9007199254740993");
     for (const chunkSize of [1, 7, 4096]) {
