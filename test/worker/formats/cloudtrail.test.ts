@@ -68,7 +68,10 @@ describe("aws_sqs_cloudtrail", () => {
   });
 
   it("tags every record by its own event source past the tag cache's bound (4096 sources)", async () => {
-    const many = Array.from({ length: 5000 }, (_, i) => ({ eventVersion: "1.08", eventSource: `svc-${i}.amazonaws.com` }));
+    const many = Array.from({ length: 5000 }, (_, i) => ({
+      eventVersion: "1.08",
+      eventSource: `svc-${i}.amazonaws.com`,
+    }));
     const { events } = await read("aws_sqs_cloudtrail", logFile([...many, ...many.slice(0, 3)]));
     assert.equal(events.length, 5003);
     for (const [i, event] of events.entries()) assert.equal(event.tag, `cloud.aws.cloudtrail.svc_${i % 5000}`);
