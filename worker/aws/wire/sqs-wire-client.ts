@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type {
   ChangeMessageVisibilityBatchRequest,
   ChangeMessageVisibilityBatchResult,
@@ -49,11 +49,7 @@ export class SqsWireClient implements SqsApi {
     const result = await this.#call<ReceiveMessageResult>("ReceiveMessage", input, signal);
     // The SDK's integrity check, kept: a body altered on the way fails the receive; its messages come back.
     const altered = (result.Messages ?? []).filter(
-      (message) =>
-        message.MD5OfBody !== undefined &&
-        createHash("md5")
-          .update(message.Body ?? "")
-          .digest("hex") !== message.MD5OfBody,
+      (message) => message.MD5OfBody !== undefined && hash("md5", message.Body ?? "", "hex") !== message.MD5OfBody,
     );
     if (altered.length > 0) {
       throw new Error(
