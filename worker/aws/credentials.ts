@@ -3,6 +3,7 @@ import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Logger } from "pino";
 import type { AwsCredentialsConfig } from "../config/credentials-schema.ts";
+import { SDK_RETRY } from "./clients.ts";
 import { memoizeCredentials } from "./memoize-credentials.ts";
 
 export interface CredentialProviderOptions {
@@ -93,8 +94,7 @@ function assumeRoleProvider(
     region: options.region,
     endpoint: options.endpointUrl,
     credentials: master,
-    maxAttempts: 5,
-    retryMode: "standard",
+    ...SDK_RETRY,
   });
   async function assume(): Promise<AwsCredentialIdentity> {
     let response: AssumeRoleCommandOutput;
