@@ -11,7 +11,7 @@ import {
   oneBatch,
   UNTIL_IDLE_MAX_ATTEMPTS,
 } from "./api-source-settings.ts";
-import type { WorkItem } from "./work-item.ts";
+import type { WorkItem, WorkOptions } from "./work-item.ts";
 
 /** The options every API service has (worker/services/api-service-options.ts) that drive the poll loop. */
 export interface PollingOptions {
@@ -94,7 +94,7 @@ export class ApiPolling<Cursor> {
   }
 
   /** What Source.work does: loads the cursor, then polls until the worker stops (with `untilIdle`, once). */
-  async *run(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
+  async *run(signal: AbortSignal, options: WorkOptions): AsyncGenerator<WorkItem> {
     const retry: RetryContext = {
       clock: this.clock,
       logger: this.logger,

@@ -13,7 +13,7 @@ import { ApiPolling, type PollRound } from "./api-polling.ts";
 import { type RateLimiter, sharedRateLimiter } from "./api-rate-limiter.ts";
 import { withRetries } from "./api-retry.ts";
 import { type ApiSourceDeps, type ApiSourceSettings, sdkClientConfig } from "./api-source-settings.ts";
-import type { Source, WorkItem } from "./work-item.ts";
+import type { Source, WorkItem, WorkOptions } from "./work-item.ts";
 
 /** LookupEvents serves the last 90 days of management events. */
 const HISTORY_MS = 90 * 86_400_000;
@@ -88,7 +88,7 @@ export class CloudTrailLookupSource implements Source {
     this.#client = new CloudTrailClient(sdkClientConfig(settings));
   }
 
-  work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
+  work(signal: AbortSignal, options: WorkOptions): AsyncGenerator<WorkItem> {
     return this.#polling.run(signal, options);
   }
 

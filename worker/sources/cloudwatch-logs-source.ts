@@ -14,7 +14,7 @@ import { ApiPolling, type PollRound } from "./api-polling.ts";
 import { type RateLimiter, sharedRateLimiter } from "./api-rate-limiter.ts";
 import { type RetryContext, withRetries } from "./api-retry.ts";
 import { type ApiSourceDeps, type ApiSourceSettings, sdkClientConfig } from "./api-source-settings.ts";
-import type { Source, WorkItem } from "./work-item.ts";
+import type { Source, WorkItem, WorkOptions } from "./work-item.ts";
 
 export const LOGS_TAG = "cloud.aws.cloudwatch.logs";
 /** CloudWatch Logs quotas: FilterLogEvents and DescribeLogGroups, 5 transactions per second per account and region. */
@@ -82,7 +82,7 @@ export class CloudWatchLogsSource implements Source {
     this.#client = new CloudWatchLogsClient(sdkClientConfig(settings));
   }
 
-  work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
+  work(signal: AbortSignal, options: WorkOptions): AsyncGenerator<WorkItem> {
     return this.#polling.run(signal, options);
   }
 

@@ -13,7 +13,7 @@ import type { MetricsOptions } from "../services/api-service-options.ts";
 import { ApiPolling, type PollRound } from "./api-polling.ts";
 import { type RetryContext, withRetries } from "./api-retry.ts";
 import { type ApiSourceDeps, type ApiSourceSettings, sdkClientConfig } from "./api-source-settings.ts";
-import type { Source, WorkItem } from "./work-item.ts";
+import type { Source, WorkItem, WorkOptions } from "./work-item.ts";
 
 export const METRICS_TAG = "cloud.aws.cloudwatch.metrics";
 /** GetMetricData: "A single GetMetricData call can include as many as 500 MetricDataQuery structures." */
@@ -82,7 +82,7 @@ export class CloudWatchMetricsSource implements Source {
     this.#client = new CloudWatchClient(sdkClientConfig(settings));
   }
 
-  work(signal: AbortSignal, options: { untilIdle: boolean }): AsyncGenerator<WorkItem> {
+  work(signal: AbortSignal, options: WorkOptions): AsyncGenerator<WorkItem> {
     return this.#polling.run(signal, options);
   }
 
