@@ -58,12 +58,12 @@ export async function measureSmallObjects(
     objects.map((o) => ({ key: o.key, size: o.body.byteLength })),
   );
   const run = await runWorkerUntilIdle(config, summaryFile);
-  const seconds = (run.summary.lastAckAt ?? 0) - (run.summary.firstWorkAt ?? 0);
+  const activeMs = (run.summary.lastAckAt ?? 0) - (run.summary.firstWorkAt ?? 0);
   return {
     objects: count,
     records: objects.reduce((sum, o) => sum + o.records, 0),
     events: run.summary.events,
-    objectsPerSecond: seconds > 0 ? count / (seconds / 1000) : 0,
+    objectsPerSecond: activeMs > 0 ? count / (activeMs / 1000) : 0,
     cpuMsPerObject: run.cpuMs / count,
     run,
   };
