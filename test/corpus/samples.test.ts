@@ -108,29 +108,29 @@ const CORPUS: Record<string, Expectation | { excluded: string }> = {
   // CloudFront standard logs (#Version/#Fields are not events) and the v2 JSON output.
   "cloudfront/awsdocs_cloudfront_standard_log_example.log": {
     args: ["--service", "non-cloudwatch-logs"],
-    tags: { "cloud.aws.cloudfront.logs": 6 },
+    tags: { "cloud.aws.cloudfront.unknown": 6 },
     notEvents: /W3C directive line \(#Version, #Fields\): 2/,
   },
   "cloudfront/DERIVED_EMLARXS9EXAMPLE.2019-12-04-21.d111111a.gz": {
     args: ["--service", "non-cloudwatch-logs"],
-    tags: { "cloud.aws.cloudfront.logs": 6 },
+    tags: { "cloud.aws.cloudfront.unknown": 6 },
     notEvents: /W3C directive line \(#Version, #Fields\): 2/,
   },
   "cloudfront/logstash-input-s3_cloudfront_rtmp.log": {
     args: ["--service", "non-cloudwatch-logs", "--type", "cloudfrontlogs"],
-    tags: { "cloud.aws.cloudfront.logs": 2 },
+    tags: { "cloud.aws.cloudfront.unknown": 2 },
   },
   "cloudfront/loki_cloudfront.json.gz": {
     args: ["--service", "non-cloudwatch-logs"],
-    tags: { "cloud.aws.cloudfront.logs": 1 },
+    tags: { "cloud.aws.cloudfront.unknown": 1 },
   },
   "generic_edge_cases/logstash-input-s3_compressed.log.gz": {
     args: ["--service", "non-cloudwatch-logs", "--type", "cloudfrontlogs"],
-    tags: { "cloud.aws.cloudfront.logs": 2 },
+    tags: { "cloud.aws.cloudfront.unknown": 2 },
   },
   "generic_edge_cases/logstash-input-s3_uncompressed.log": {
     args: ["--service", "non-cloudwatch-logs", "--type", "cloudfrontlogs"],
-    tags: { "cloud.aws.cloudfront.logs": 2 },
+    tags: { "cloud.aws.cloudfront.unknown": 2 },
   },
 
   // CloudTrail log files: one event per record; the Insights records go to `insights`.

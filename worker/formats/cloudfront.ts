@@ -1,8 +1,6 @@
 import type { ObjectContext } from "../services/service-definition.ts";
 import { jsonLineVerdict, type LineRule, type LineVerdict } from "./line-format.ts";
 
-export const CLOUDFRONT_TAG = "cloud.aws.cloudfront.logs";
-
 /**
  * CloudFront standard logs: W3C lines (`#Version:` and `#Fields:` lines are not events; records are tab-separated,
  * date and time in the first two fields, UTC), or the JSON output of standard logging v2 (one object per line).

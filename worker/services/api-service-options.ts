@@ -10,9 +10,49 @@ const isoDate = z.iso.datetime({ offset: true, message: "expected ISO-8601 date"
 export const commonAwsServiceOptions = {
   regions: z.array(z.string().min(1)).min(1).optional(),
   request_period_in_seconds: z.number().int().positive().default(300),
-  /** Our addition: the queue of services that read a queue; defaults to the input's `base_url`. */
+  /** Our addition: the queue URL of services that read a queue, instead of Devo's queue name. */
   base_url: z.url().optional(),
 } as const;
+
+/**
+ * A queue name as SQS accepts it (1-80 of letters, digits, `-`, `_`; `.fifo` for FIFO queues). Devo's AWS collector
+ * takes names, resolved with GetQueueUrl in every region of `regions`.
+ */
+export const queueName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/, "expected an SQS queue name (1-80 letters, digits, '-' or '_')");
+
+/**
+ * Options of the services that read a queue. `request_period_in_seconds` has no default there: unset, the queue is
+ * long-polled without pause; set, the reader pauses that long after finding the queue empty (Devo: "period in
+ * seconds used between each data pulling").
+ */
+const queueServiceOptions = {
+  ...commonAwsServiceOptions,
+  request_period_in_seconds: z.number().int().positive().optional(),
+} as const;
+
+/**
+ * Devo's `s3_file_type_filter`: a regular expression (the page says "RegEx") searched in each object key. A list of
+ * CloudTrail file types (`CloudTrail`, `CloudTrail-Insight`) is our older form, still accepted.
+ */
+export const s3FileTypeFilter = z.union([
+  z
+    .string()
+    .min(1)
+    .refine(
+      (pattern) => {
+        try {
+          new RegExp(pattern);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "expected a regular expression" },
+    ),
+  z.array(z.string().min(1)).min(1),
+]);
 
 /**
  * Ours: how far behind "now" an API source stays. AWS makes data visible with a lag (CloudTrail event history
@@ -23,6 +63,8 @@ const delaySeconds = (fallback: number) => z.number().int().min(0).max(86_400).d
 
 export const auditEventsOptions = z.strictObject({
   ...commonAwsServiceOptions,
+  /** Devo: the queue (name) of the `audits_s3` module. */
+  audit_sqs_queue_name: queueName.optional(),
   types: z
     .array(z.enum(["audits_api", "audits_s3"]))
     .min(1)
@@ -30,8 +72,9 @@ export const auditEventsOptions = z.strictObject({
   start_time: isoDate.optional(),
   auto_event_type: z.boolean().default(false),
   drop_event_names: z.array(z.string()).default([]),
-  s3_file_type_filter: z.array(z.string()).optional(),
-  use_region_and_account_id_from_event: z.boolean().default(false),
+  s3_file_type_filter: s3FileTypeFilter.optional(),
+  /** Devo: "If true the region and account_id are taken from the event" (default true). */
+  use_region_and_account_id_from_event: z.boolean().default(true),
   delay_seconds: delaySeconds(300),
 });
 
@@ -63,10 +106,48 @@ export const metricsOptions = z.strictObject({
 
 export const cloudwatchLogsOptions = z.strictObject({
   ...commonAwsServiceOptions,
-  /** Exact log group names; a name ending in `*` is a prefix (`/aws/lambda/*`: every Lambda function's group). */
-  log_groups: z.array(z.string().min(1)).min(1),
+  /** Devo: the modules of this custom service; `logs` (CloudWatch Logs) is the only one. */
+  types: z.array(z.literal("logs")).min(1).default(["logs"]),
+  /**
+   * Devo: one log group name, "as-is, including the different levels separated by slashes". Ours: a list, and a
+   * name ending in `*` is a prefix (`/aws/lambda/*`: every Lambda function's group).
+   */
+  log_groups: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .transform((groups) => (typeof groups === "string" ? [groups] : groups)),
   start_time: isoDate.optional(),
   delay_seconds: delaySeconds(60),
+});
+
+/** `service-events-all`: EventBridge events on a queue (Devo's `cloudwatch_sqs_queue_name`). */
+export const serviceEventsOptions = z.strictObject({
+  ...queueServiceOptions,
+  cloudwatch_sqs_queue_name: queueName.optional(),
+  auto_event_type: z.boolean().default(false),
+});
+
+/**
+ * `sqs-cloudwatch-consumer`: Security Hub findings on a queue. Devo's template lists `auto_event_type` here too;
+ * its table list gives Security Hub findings one table whatever the option, so it is accepted and changes nothing.
+ */
+export const securityHubOptions = z.strictObject({
+  ...queueServiceOptions,
+  cloudwatch_sqs_queue_name: queueName.optional(),
+  auto_event_type: z.boolean().default(false),
+});
+
+/** `non-cloudwatch-logs`: VPC Flow Logs and CloudFront logs from S3, each module with its own queue. */
+export const nonCloudwatchLogsOptions = z.strictObject({
+  ...queueServiceOptions,
+  types: z
+    .array(z.enum(["flowlogs", "cloudfrontlogs"]))
+    .min(1)
+    .default(["flowlogs", "cloudfrontlogs"]),
+  /** Devo: where collecting starts; objects announced as created before it are left out. */
+  start_time: isoDate.optional(),
+  auto_event_type: z.boolean().default(false),
+  vpcflowlogs_sqs_queue_name: queueName.optional(),
+  cloudfrontlogs_sqs_queue_name: queueName.optional(),
 });
 
 export type AuditEventsOptions = z.output<typeof auditEventsOptions>;

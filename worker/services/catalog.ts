@@ -25,9 +25,12 @@ import { isFlowLogHeader, VPC_FLOW_TAG, vpcFlowRule } from "../formats/vpc-flow.
 import {
   auditEventsOptions,
   cloudwatchLogsOptions,
-  commonAwsServiceOptions,
   metricsOptions,
+  nonCloudwatchLogsOptions,
+  securityHubOptions,
+  serviceEventsOptions,
 } from "./api-service-options.ts";
+import { KEY_LAYOUTS, type KeyLayout } from "./key-layouts.ts";
 import { commonSkipReason } from "./object-filters.ts";
 import type { InputType, ObjectContext, ServiceDefinition, ServiceOptions } from "./service-definition.ts";
 import { commonSqsServiceOptions } from "./sqs-service-options.ts";
@@ -67,6 +70,8 @@ interface ObjectServiceSpec {
   options?: OptionsSchema;
   notifications?: "s3" | "fdr";
   skip?: (context: ObjectContext) => string | undefined;
+  /** The key layout AWS writes this service's files under (see key-layouts.ts), when it has one. */
+  layout?: KeyLayout | ((key: string, options: ServiceOptions) => boolean);
 }
 
 function objectService(spec: ObjectServiceSpec): ServiceDefinition {
@@ -81,6 +86,7 @@ function objectService(spec: ObjectServiceSpec): ServiceDefinition {
     notifications: spec.notifications ?? "s3",
     objectFormat: spec.format,
     skipObject: (context) => commonSkipReason(context) ?? skip?.(context),
+    ownsKey: spec.layout,
   };
 }
 
@@ -102,6 +108,7 @@ const fixed = (format: ObjectFormat) => () => format;
 export const SERVICES: readonly ServiceDefinition[] = [
   objectService({
     name: "aws_sqs_cloudtrail",
+    layout: KEY_LAYOUTS.cloudTrail,
     framing: "json-records",
     table: "cloud.aws.cloudtrail.<source>",
     format: fixed(cloudTrail),
@@ -114,7 +121,13 @@ export const SERVICES: readonly ServiceDefinition[] = [
     format: fixed(cloudTrailFirehose),
     skip: skipCloudTrailDigest,
   }),
-  objectService({ name: "aws_sqs_vpc", framing: "lines (header)", table: VPC_FLOW_TAG, format: fixed(vpcFlow) }),
+  objectService({
+    name: "aws_sqs_vpc",
+    layout: KEY_LAYOUTS.vpcFlow,
+    framing: "lines (header)",
+    table: VPC_FLOW_TAG,
+    format: fixed(vpcFlow),
+  }),
   objectService({
     name: "aws_sqs_cloudwatch_vpc",
     framing: "cloudwatch-subscription",
@@ -127,11 +140,30 @@ export const SERVICES: readonly ServiceDefinition[] = [
     table: CLOUDWATCH_LOGS_TAG,
     format: fixed(cloudWatchLogs),
   }),
-  objectService({ name: "aws_sqs_elb", framing: "lines", table: "web.aws.elb.access", format: fixed(elbFormat) }),
-  objectService({ name: "aws_sqs_alb", framing: "lines", table: "web.aws.alb.access", format: fixed(albFormat) }),
-  objectService({ name: "aws_sqs_waf", framing: "ndjson", table: "cloud.aws.waf.logs", format: fixed(wafFormat) }),
+  objectService({
+    name: "aws_sqs_elb",
+    layout: KEY_LAYOUTS.classicElb,
+    framing: "lines",
+    table: "web.aws.elb.access",
+    format: fixed(elbFormat),
+  }),
+  objectService({
+    name: "aws_sqs_alb",
+    layout: KEY_LAYOUTS.alb,
+    framing: "lines",
+    table: "web.aws.alb.access",
+    format: fixed(albFormat),
+  }),
+  objectService({
+    name: "aws_sqs_waf",
+    layout: KEY_LAYOUTS.waf,
+    framing: "ndjson",
+    table: "cloud.aws.waf.logs",
+    format: fixed(wafFormat),
+  }),
   objectService({
     name: "aws_sqs_guard_duty",
+    layout: KEY_LAYOUTS.guardDuty,
     framing: "ndjson",
     table: "cloud.aws.guardduty.findings",
     format: fixed(guardDutyFormat),
@@ -144,14 +176,22 @@ export const SERVICES: readonly ServiceDefinition[] = [
   }),
   objectService({
     name: "aws_sqs_config",
+    layout: KEY_LAYOUTS.config,
     framing: "json-records",
     table: "cloud.aws.configlogs.events",
     format: fixed(awsConfigFormat),
     skip: (context) => (isConfigWritabilityCheck(context.key) ? "AWS Config writability check file" : undefined),
   }),
-  objectService({ name: "aws_sqs_route53", framing: "lines", table: "dns.aws.route53", format: fixed(route53Format) }),
+  objectService({
+    name: "aws_sqs_route53",
+    layout: KEY_LAYOUTS.route53,
+    framing: "lines",
+    table: "dns.aws.route53",
+    format: fixed(route53Format),
+  }),
   objectService({
     name: "aws_sqs_s3_access",
+    layout: KEY_LAYOUTS.s3Access,
     framing: "lines",
     table: "web.aws.s3.access",
     format: fixed(s3AccessFormat),
@@ -220,6 +260,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   }),
   objectService({
     name: "aws_sqs_control_tower",
+    layout: (key: string) => KEY_LAYOUTS.cloudTrail(key) || controlTowerFormat(key) !== undefined,
     framing: "by key",
     table: "per data type (cloudtrail, config, vpc, elb/alb)",
     // controlTowerSkipReason has already left out keys without a format.
@@ -239,10 +280,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     source: "sqs-events",
     framing: "eventbridge-message",
     table: "cloud.aws.cloudwatch.events | cloud.aws.cloudwatch.<event_type>",
-    options: z.strictObject({
-      ...commonAwsServiceOptions,
-      auto_event_type: z.boolean().default(false),
-    }) as OptionsSchema,
+    options: serviceEventsOptions as OptionsSchema,
     inlineEvents: serviceEvents,
   },
   {
@@ -251,12 +289,14 @@ export const SERVICES: readonly ServiceDefinition[] = [
     source: "sqs-events",
     framing: "eventbridge-message",
     table: "cloud.aws.securityhub.findings",
-    options: z.strictObject({ ...commonAwsServiceOptions }) as OptionsSchema,
+    options: securityHubOptions as OptionsSchema,
+    ownsEvent: (event) => event.source === "aws.securityhub",
     inlineEvents: securityHubFindings,
   },
   {
     ...objectService({
       name: "audit-events-all",
+      layout: KEY_LAYOUTS.cloudTrail,
       input: "aws",
       framing: "json-records",
       table: "cloud.aws.cloudtrail.events | cloud.aws.cloudtrail.<event_type>",
@@ -274,14 +314,15 @@ export const SERVICES: readonly ServiceDefinition[] = [
     name: "non-cloudwatch-logs",
     input: "aws",
     framing: "lines (flowlogs header / cloudfront #Fields)",
-    table: "cloud.aws.vpc.flowlogs | cloud.aws.cloudfront.logs",
-    options: z.strictObject({
-      ...commonAwsServiceOptions,
-      types: z
-        .array(z.enum(["flowlogs", "cloudfrontlogs"]))
-        .min(1)
-        .default(["flowlogs", "cloudfrontlogs"]),
-    }) as OptionsSchema,
+    table: "cloud.aws.vpc.unknown | cloud.aws.cloudfront.unknown; .<event_type> with auto_event_type",
+    options: nonCloudwatchLogsOptions as OptionsSchema,
+    layout: (key, options) => {
+      const types = options.types as string[];
+      return (
+        (types.includes("flowlogs") && KEY_LAYOUTS.vpcFlow(key)) ||
+        (types.includes("cloudfrontlogs") && KEY_LAYOUTS.cloudFront(key))
+      );
+    },
     format: fixed(nonCloudWatchLogsFormat),
   }),
   {

@@ -47,11 +47,22 @@ export function commonSkipReason(context: ObjectContext): string | undefined {
   if (filteredByFilenameRules(context.key, options.filename_filter_rules as FilenameRule[][] | undefined)) {
     return "key filtered by filename_filter_rules";
   }
-  const types = options.s3_file_type_filter as string[] | undefined;
-  if (types) {
-    const type = cloudTrailFileType(context.key);
-    const wanted = type !== undefined ? types.includes(type) : types.some((t) => context.key.includes(`/${t}/`));
-    if (!wanted) return "key filtered by s3_file_type_filter";
+  const filter = options.s3_file_type_filter as string | string[] | undefined;
+  if (filter !== undefined && !admittedByFileTypeFilter(context.key, filter))
+    return "key filtered by s3_file_type_filter";
+  const start = options.start_time as string | undefined;
+  if (start !== undefined && context.announcedAt !== undefined && context.announcedAt < Date.parse(start)) {
+    return "object created before start_time";
   }
   return undefined;
+}
+
+/**
+ * Devo's form is a regular expression searched in the key; our older form, a list, names CloudTrail file types
+ * (the level after the account, or any key level when the key has no CloudTrail layout).
+ */
+function admittedByFileTypeFilter(key: string, filter: string | string[]): boolean {
+  if (typeof filter === "string") return patternOf(filter).test(key);
+  const type = cloudTrailFileType(key);
+  return type !== undefined ? filter.includes(type) : filter.some((t) => key.includes(`/${t}/`));
 }

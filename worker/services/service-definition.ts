@@ -44,6 +44,13 @@ export interface ObjectContext {
    * `audit-events-all`): set by `parse --type`; when absent the service tells its modules apart by key and content.
    */
   type?: string;
+  /** When the notification says the object was created (ms since the epoch), for `start_time`. */
+  announcedAt?: number;
+  /**
+   * The account and region the object was pulled through (the queue's), for tag levels that Devo takes "from the
+   * account used to do the data pulling" (`use_region_and_account_id_from_event: false`).
+   */
+  pulledFrom?: { account: string; region: string };
 }
 
 /** Validated options of one configured service; each service's schema decides which keys exist. */
@@ -72,6 +79,17 @@ export interface ServiceDefinition {
   readonly objectFormat?: (context: ObjectContext) => ObjectFormat;
   /** For `sqs-objects` services: why an object is not read at all (a digest, a filtered key), or undefined. */
   readonly skipObject?: (context: ObjectContext) => string | undefined;
+  /**
+   * For `sqs-objects` services: whether a key is certainly of this service's data, by the layout AWS writes it
+   * under. Used only when several services read one queue (see object-routing.ts); absent: the service reads keys
+   * of any layout.
+   */
+  readonly ownsKey?: (key: string, options: ServiceOptions) => boolean;
+  /**
+   * For `sqs-events` services: whether a message's event is certainly this service's (Security Hub findings), when
+   * several services read one queue; absent: the service takes any event.
+   */
+  readonly ownsEvent?: (event: Record<string, unknown>) => boolean;
   /** For `sqs-events` services: the events carried by one queue message body. */
   readonly inlineEvents?: (messageBody: string, context: ObjectContext) => DevoEvent[];
 }

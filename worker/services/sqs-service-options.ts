@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { s3FileTypeFilter } from "./api-service-options.ts";
 
 /**
  * Options every SQS collector service accepts (`inputs.<id>.services.<name>` of an `sqs_collector` input), with
@@ -13,8 +14,11 @@ export const commonSqsServiceOptions = {
   encoding: z.enum(["gzip", "none", "plain", "zstd", "parquet"]).optional(),
   /** CloudTrail records whose `eventName` is listed are dropped. */
   drop_event_names: z.array(z.string().min(1)).default([]),
-  /** Only objects of these CloudTrail "file types" (the key level after the account: `CloudTrail`, `CloudTrail-Insight`) are read. */
-  s3_file_type_filter: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Devo: a regular expression searched in each object key; only matching objects are read. Ours, older: a list of
+   * CloudTrail "file types" (the key level after the account: `CloudTrail`, `CloudTrail-Insight`).
+   */
+  s3_file_type_filter: s3FileTypeFilter.optional(),
   /** Tag levels `.<account>.<region>` taken from each record. */
   use_region_and_account_id_from_event: z.boolean().default(false),
   /** Derive the tag's event-type level from each record instead of the service's fixed level. */

@@ -86,7 +86,7 @@ describe("non-cloudwatch-logs (cloudfrontlogs)", () => {
     const { events, stats } = await read("non-cloudwatch-logs", zlib.gzipSync(text), {
       key: "cf/EMLARXS9EXAMPLE.2024-03-01-10.a1b2c3d4.gz",
     });
-    assert.deepEqual(tags(events), ["cloud.aws.cloudfront.logs"]);
+    assert.deepEqual(tags(events), ["cloud.aws.cloudfront.unknown"]);
     assert.equal(events[0].message, record);
     assert.equal(events[0].time?.toISOString(), "2024-03-01T10:00:06.000Z");
     assert.deepEqual(stats.ignored, { "W3C directive line (#Version, #Fields)": 2 });
@@ -95,9 +95,14 @@ describe("non-cloudwatch-logs (cloudfrontlogs)", () => {
   it("reads standard logging v2 JSON lines, and obeys --type for files without a header", async () => {
     const json = { date: "2024-03-01", time: "10:00:07", "x-edge-location": "FRA56-C1", "sc-status": "200" };
     const v2 = await read("non-cloudwatch-logs", `${JSON.stringify(json, null, 1).replaceAll("\n", "")}\n`);
-    assert.deepEqual(tags(v2.events), ["cloud.aws.cloudfront.logs"]);
+    assert.deepEqual(tags(v2.events), ["cloud.aws.cloudfront.unknown"]);
     assert.equal(v2.events[0].message, JSON.stringify(json));
     const headless = await read("non-cloudwatch-logs", `${record}\n`, { type: "cloudfrontlogs" });
-    assert.deepEqual(tags(headless.events), ["cloud.aws.cloudfront.logs"]);
+    assert.deepEqual(tags(headless.events), ["cloud.aws.cloudfront.unknown"]);
+    const auto = await read("non-cloudwatch-logs", `${record}\n`, {
+      type: "cloudfrontlogs",
+      options: { auto_event_type: true },
+    });
+    assert.deepEqual(tags(auto.events), ["cloud.aws.cloudfront.access"]);
   });
 });

@@ -60,8 +60,12 @@ describe("aws_sqs_vpc", () => {
 });
 
 describe("non-cloudwatch-logs (flowlogs)", () => {
-  it("tags flow logs cloud.aws.vpc.flowlogs", async () => {
-    const { events } = await read("non-cloudwatch-logs", `${V2_HEADER}\n${V2_ACCEPT}\n`, { type: "flowlogs" });
-    assert.deepEqual(tags(events), ["cloud.aws.vpc.flowlogs"]);
+  // Devo's AWS collector page: cloud.aws.vpc.unknown, or cloud.aws.vpc.{event_type} with auto_event_type.
+  it("tags flow logs cloud.aws.vpc.unknown, and cloud.aws.vpc.flow with auto_event_type", async () => {
+    const body = `${V2_HEADER}\n${V2_ACCEPT}\n`;
+    const plain = await read("non-cloudwatch-logs", body, { type: "flowlogs" });
+    assert.deepEqual(tags(plain.events), ["cloud.aws.vpc.unknown"]);
+    const auto = await read("non-cloudwatch-logs", body, { type: "flowlogs", options: { auto_event_type: true } });
+    assert.deepEqual(tags(auto.events), ["cloud.aws.vpc.flow"]);
   });
 });
