@@ -137,11 +137,7 @@ function checkKeyPair(
   try {
     privateKey = createPrivateKey({ key, format: "pem", ...(passphrase !== undefined ? { passphrase } : {}) });
   } catch (error) {
-    const reason = openSslReason(error as Error);
-    const text = /passphrase|decrypt|password/i.test(reason)
-      ? `cannot decrypt key ${files.key}: wrong or missing key_passphrase`
-      : `cannot read key ${files.key} as a PEM private key: ${reason}`;
-    throw new Error(`${where}.config.key: ${text}`, { cause: error });
+    throw new Error(`${where}.config.key: ${describeKeyError(error as Error, key, files)}`, { cause: error });
   }
   let certificateKey: KeyObject;
   try {
@@ -161,11 +157,35 @@ function checkKeyPair(
   }
 }
 
+/**
+ * Whether a PEM key is encrypted: PKCS#8 (`-----BEGIN ENCRYPTED PRIVATE KEY-----`) or OpenSSL's traditional format
+ * (`Proc-Type: 4,ENCRYPTED` under `-----BEGIN RSA/EC PRIVATE KEY-----`).
+ */
+export function isEncryptedPem(pem: Buffer | string): boolean {
+  const text = typeof pem === "string" ? pem : pem.toString("latin1");
+  return text.includes("-----BEGIN ENCRYPTED PRIVATE KEY-----") || /^Proc-Type:\s*4\s*,\s*ENCRYPTED\s*$/m.test(text);
+}
+
+const WRONG_PASSPHRASE = "wrong or missing key_passphrase";
+
+/**
+ * Why a key could not be read. An encrypted key that does not open is always a passphrase problem, whatever OpenSSL
+ * says: a wrong passphrase yields random plaintext, and a few times in a thousand that plaintext ends in valid CBC padding,
+ * so OpenSSL gets past "bad decrypt" and reports the DER decoder's failure ("DECODER routines::unsupported") instead.
+ */
+function describeKeyError(error: Error, key: Buffer, files: TlsSettings["files"]): string {
+  const reason = openSslReason(error);
+  if (isEncryptedPem(key) || /passphrase|decrypt|password/i.test(reason)) {
+    return `cannot decrypt key ${files.key}: ${WRONG_PASSPHRASE}`;
+  }
+  return `cannot read key ${files.key} as a PEM private key: ${reason}`;
+}
+
 function describeContextError(error: Error, files: TlsSettings["files"]): string {
   const reason = openSslReason(error);
   if (/key values mismatch/i.test(reason)) return `key ${files.key} does not belong to certificate ${files.cert}`;
   if (/bad decrypt|bad password|interrupted or cancelled/i.test(reason)) {
-    return `cannot decrypt key ${files.key}: wrong or missing key_passphrase`;
+    return `cannot decrypt key ${files.key}: ${WRONG_PASSPHRASE}`;
   }
   if (/no start line|unsupported|decoder|PEM/i.test(reason)) {
     return `cannot read the PEM key or certificates (${files.key ?? ""} ${files.cert ?? ""} ${files.chain ?? ""}): ${reason}`;
