@@ -81,7 +81,7 @@ describe("aws_sqs_lacework / aws_sqs_palo_alto / aws_sqs_s1_funnel", () => {
   it("tags Palo Alto logs by the key's log type, or the CSV type field", async () => {
     const traffic = "1,2024/03/01 10:00:00,012345678901,TRAFFIC,end,2560,2024/03/01 10:00:00,10.0.1.12,198.51.100.7";
     const byKey = await read("aws_sqs_palo_alto", `${traffic}\n`, { key: "threat_logs/2024/03/01/log.csv" });
-    assert.deepEqual(tags(byKey.events), ["firewall.paloalto.threatlogs"]);
+    assert.deepEqual(tags(byKey.events), ["firewall.paloalto.threat"]);
     const byField = await read("aws_sqs_palo_alto", `${traffic}\n{"type":"SYSTEM","severity":"high"}\n`, {
       key: "pan.csv",
     });
