@@ -14,6 +14,8 @@ describe("the Devo-side receiver down, then back", () => {
     mkdirSync(scenario.outDir, { recursive: true });
     receiver = new LineReceiver(join(scenario.outDir, "receiver.jsonl"));
     await receiver.start();
+    // A deletion is checked once the receiver has read what was already on its way to it.
+    scenario.ledger.beforeCheck = () => receiver.caughtUp();
   });
   after(async () => {
     await receiver.stop();

@@ -10,8 +10,8 @@ export interface ProxyHooks {
   s3Get?: (key: string, attempt: number) => S3Fault;
   /** Called with every message the worker received (its receipt handle and body). */
   received?: (receiptHandle: string, body: string) => void;
-  /** Called, before the request is forwarded, with every receipt handle the worker asks to delete. */
-  deleting?: (receiptHandle: string) => void;
+  /** Called and awaited, before the request is forwarded, with every receipt handle the worker asks to delete. */
+  deleting?: (receiptHandle: string) => void | Promise<void>;
 }
 
 /**
@@ -64,7 +64,7 @@ export class AwsProxy {
     if (target === "AmazonSQS.DeleteMessage" || target === "AmazonSQS.DeleteMessageBatch") {
       const parsed = JSON.parse(body.toString()) as { ReceiptHandle?: string; Entries?: { ReceiptHandle: string }[] };
       const handles = parsed.Entries ? parsed.Entries.map((e) => e.ReceiptHandle) : [parsed.ReceiptHandle ?? ""];
-      for (const handle of handles) this.#hooks.deleting?.(handle);
+      for (const handle of handles) await this.#hooks.deleting?.(handle);
     }
     let fault: S3Fault = "pass";
     const path = decodeURIComponent((req.url ?? "/").split("?")[0]);

@@ -32,11 +32,18 @@ export class DeliveryLedger {
     this.#announcedBy.set(receiptHandle, announcedKeys(body));
   };
 
+  /**
+   * Waits, before a deletion is checked, for output still on its way to the receiver that writes the ledger's file
+   * (see `LineReceiver.caughtUp`). Unset for the workers' own file outputs: they count a write once it is in the file.
+   */
+  beforeCheck: (() => Promise<void>) | undefined;
+
   /** Hook for the proxy: the worker is about to delete this message. */
-  deleting = (receiptHandle: string): void => {
+  deleting = async (receiptHandle: string): Promise<void> => {
     this.deletions++;
     const keys = this.#announcedBy.get(receiptHandle);
     if (!keys) return;
+    await this.beforeCheck?.();
     this.refresh();
     for (const key of keys) {
       const ids = this.#expected.get(key);

@@ -1,5 +1,7 @@
-import { appendFileSync } from "node:fs";
+import type { Buffer } from "node:buffer";
+import { appendFileSync, readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import { StringDecoder } from "node:string_decoder";
 
 /**
  * A plain TCP syslog receiver standing in for Devo's side: each `<PRI>date time host tag: message` line is
@@ -12,6 +14,8 @@ export class LineReceiver {
   readonly #sockets = new Set<Socket>();
   port = 0;
   lines = 0;
+  /** Bytes read from all connections so far. */
+  bytesRead = 0;
 
   constructor(file: string) {
     this.#file = file;
@@ -21,9 +25,10 @@ export class LineReceiver {
     const server = createServer((socket) => {
       this.#sockets.add(socket);
       let rest = "";
-      socket.setEncoding("utf8");
-      socket.on("data", (text: string) => {
-        const lines = (rest + text).split("\n");
+      const decoder = new StringDecoder("utf8");
+      socket.on("data", (chunk: Buffer) => {
+        this.bytesRead += chunk.byteLength;
+        const lines = (rest + decoder.write(chunk)).split("\n");
         rest = lines.pop() ?? "";
         let out = "";
         for (const line of lines) {
@@ -46,6 +51,27 @@ export class LineReceiver {
     this.port = typeof address === "object" && address ? address.port : port;
   }
 
+  /**
+   * Resolves once this receiver has read every byte that, at the time of the call, was already on its way to it:
+   * written by a sender into the kernel (its socket's send queue) or received by the kernel and not read yet.
+   *
+   * A TCP syslog output counts a write as delivered once the connection stayed up for `settle_ms` after the write
+   * reached the kernel; it cannot know when the receiver reads it. This receiver runs in the test's own process,
+   * whose event loop is busy with fauxqs, the proxy and the ledger, so on a loaded machine it can read a write more
+   * than `settle_ms` after the worker counted it (and deleted its message): checking the ledger at that moment
+   * reported a delivered event as missing. Waiting for exactly the bytes in flight keeps the check strict: an event
+   * the worker had not written yet, or that was lost with a dropped connection, is still missing afterwards.
+   */
+  async caughtUp(timeoutMs = 30_000): Promise<void> {
+    const target = this.bytesRead + bytesInKernel(this.port);
+    const deadline = Date.now() + timeoutMs;
+    // Stopped: what was in flight is lost, which is what the caller must see. Nothing queued: everything was read.
+    while (this.bytesRead < target && this.#server !== undefined && bytesInKernel(this.port) > 0) {
+      if (Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
@@ -53,4 +79,29 @@ export class LineReceiver {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((r) => server.close(() => r()));
   }
+}
+
+/**
+ * Bytes the kernel holds on IPv4 TCP connections to `port`: the receiving sockets' unread bytes (`rx_queue`) plus the
+ * senders' unsent or unacknowledged bytes (`tx_queue`), from Linux's /proc/net/tcp. Elsewhere 0: the check then
+ * reads the files as they are, as before.
+ */
+function bytesInKernel(port: number): number {
+  let table: string;
+  try {
+    table = readFileSync("/proc/net/tcp", "utf8");
+  } catch {
+    return 0;
+  }
+  let bytes = 0;
+  for (const line of table.split("\n").slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 5) continue;
+    const [, local, remote, state, queues] = fields;
+    const [tx, rx] = queues.split(":").map((hex) => Number.parseInt(hex, 16));
+    const LISTEN = "0A";
+    if (state !== LISTEN && Number.parseInt(local.split(":")[1], 16) === port) bytes += rx;
+    if (Number.parseInt(remote.split(":")[1], 16) === port) bytes += tx;
+  }
+  return bytes;
 }
