@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { makeTestCerts, type TestCerts } from "../../helpers/certs.ts";
 import { parseDevoLine, SyslogNg, syslogNgSkipReason } from "../../helpers/syslog-ng.ts";
+import { waitFor } from "../../helpers/worker-process.ts";
 import { batchesOf, buildOutput, countArrivals, sendAll } from "./network-output-fixture.ts";
 
 /**
@@ -196,8 +197,12 @@ describe("devo_platform output into syslog-ng over mutual TLS", { skip: syslogNg
     const { output } = await buildOutput("devo_platform", devoConfig({ idle_reconnect_seconds: 0.3 }), certs.dir);
     const closedBefore = receiver.log.split("Syslog connection closed").length;
     await output.send(batchesOf(prefix, 10, 10)[0]);
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    assert.ok(receiver.log.split("Syslog connection closed").length > closedBefore, "idle connection was closed");
+    // Wait for the receiver to log the close (not a fixed pause: how soon syslog-ng's log line reaches us varies).
+    await waitFor(
+      () => receiver.log.split("Syslog connection closed").length > closedBefore,
+      10_000,
+      "the receiver to see the idle connection closed",
+    );
     await output.send(batchesOf(prefix, 20, 10)[1]);
     await output.close();
     assert.equal(output.stats.reconnects, 1);

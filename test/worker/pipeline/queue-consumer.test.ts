@@ -160,8 +160,14 @@ describe("queue consumer against fauxqs", () => {
     const slow = new MemoryOutput("slow");
     slow.delayMs = 6000;
     const first = startInProcessWorker(config, [slow]);
-    // Let the first worker take the message before the second one starts polling.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The second worker starts polling only once the first one holds the message. A fixed pause was a guess at how
+    // long the first worker's start-up and first receive take; on a slow or loaded machine the second worker could
+    // poll first, take the message, and fail "the second worker got nothing".
+    const deadline = Date.now() + 10_000;
+    while (queueDepth(aws).inflight === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(queueDepth(aws), { ready: 0, inflight: 1, delayed: 0 }, "the first worker took the message");
     const other = new MemoryOutput("other");
     const second = startInProcessWorker(config, [other]);
     const [summaryA, summaryB] = await Promise.all([first.done, second.done]);
