@@ -6,12 +6,14 @@ const USAGE = `aws-devo-collector — AWS logs (S3 + SQS, CloudTrail, CloudWatch
 
 Usage:
   aws-devo-collector run (--config FILE | --config-env NAME) [--until-idle] [--certs-dir DIR] [--metrics-port N]
+  aws-devo-collector validate (--config FILE | --config-env NAME)
   aws-devo-collector parse --service NAME [--type TYPE] [--key S3KEY] FILE...
   aws-devo-collector services [--json]
   aws-devo-collector --help | --version
 
 Commands:
   run       collect with a Devo collector configuration (inputs sqs_collector and aws) until stopped
+  validate  check a configuration offline and print what would run (queues, APIs, regions, tables)
   parse     read local files exactly as the worker reads S3 objects; one JSON event per line on stdout
   services  list the collection services, their sources, framings and Devo tables
 
@@ -26,6 +28,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   switch (command) {
     case "run":
       return (await import("./cli/run-command.ts")).runRunCommand(rest, io);
+    case "validate":
+      return (await import("./cli/validate-command.ts")).runValidateCommand(rest, io);
     case "parse":
       return (await import("./cli/parse-command.ts")).runParseCommand(rest, io);
     case "services":

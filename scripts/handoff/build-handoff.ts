@@ -1,4 +1,4 @@
-import { regionFromQueueUrl } from "../../worker/pipeline/build-sources.ts";
+import { regionFromQueueUrl } from "../../worker/pipeline/queue-plan.ts";
 import { findService } from "../../worker/services/catalog.ts";
 import type { InputType } from "../../worker/services/service-definition.ts";
 import { HandoffError } from "./handoff-error.ts";

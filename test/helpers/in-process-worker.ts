@@ -25,25 +25,27 @@ export function startInProcessWorker(
   const config = validateConfig(document);
   const metrics = createMetrics();
   const logger = silentLogger();
-  const sources = buildSources(config.inputs, {
+  const stop = new AbortController();
+  // Queue names are resolved (GetQueueUrl) before the pipeline starts.
+  const done = buildSources(config.inputs, {
     logger,
     metrics,
     readers: messageReaders(metrics),
     configSource: "<test>",
     state: new MemoryStateStore(),
+  }).then((sources) => {
+    const pipeline = new Pipeline(
+      sources,
+      outputs,
+      { logger, metrics },
+      {
+        concurrency: options.concurrency ?? config.globals.concurrency,
+        maxBytesInFlight: options.maxBytesInFlight ?? config.globals.max_bytes_in_flight,
+        shutdownGraceMs: options.graceMs ?? 5000,
+      },
+    );
+    return pipeline.run(stop.signal, { untilIdle: options.untilIdle ?? true });
   });
-  const pipeline = new Pipeline(
-    sources,
-    outputs,
-    { logger, metrics },
-    {
-      concurrency: options.concurrency ?? config.globals.concurrency,
-      maxBytesInFlight: options.maxBytesInFlight ?? config.globals.max_bytes_in_flight,
-      shutdownGraceMs: options.graceMs ?? 5000,
-    },
-  );
-  const stop = new AbortController();
-  const done = pipeline.run(stop.signal, { untilIdle: options.untilIdle ?? true });
   return { metrics, stop, done };
 }
 

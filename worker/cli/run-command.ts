@@ -67,7 +67,7 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
       values["certs-dir"] ??
       (configPath !== undefined ? resolve(dirname(configPath), "..", "certs") : resolve("certs"));
     const outputs = await createOutputs(config.outputs, { certsDir, hostname: hostname(), logger });
-    const sources = buildSources(config.inputs, {
+    const sources = await buildSources(config.inputs, {
       logger,
       metrics,
       readers: messageReaders(metrics),

@@ -17,15 +17,25 @@ export interface CloudTrailTagging {
   dropEventNames: ReadonlySet<string>;
   /** Append `.<recipientAccountId>.<awsRegion>` from each record (Devo's `use_region_and_account_id_from_event`). */
   regionAndAccountFromEvent: boolean;
+  /**
+   * Otherwise, the account and region the data was pulled through (Devo: "else if false, they are taken from the
+   * account used to do the data pulling"), appended when known.
+   */
+  pulledFrom?: { account: string; region: string };
 }
 
 /** Reads the CloudTrail tagging options every CloudTrail service accepts. */
-export function cloudTrailTagging(options: Record<string, unknown>, fixedLevel?: string): CloudTrailTagging {
+export function cloudTrailTagging(
+  options: Record<string, unknown>,
+  fixedLevel?: string,
+  pulledFrom?: { account: string; region: string },
+): CloudTrailTagging {
   const drop = Array.isArray(options.drop_event_names) ? (options.drop_event_names as string[]) : [];
   return {
     fixedLevel: options.auto_event_type === true ? undefined : fixedLevel,
     dropEventNames: new Set(drop),
     regionAndAccountFromEvent: options.use_region_and_account_id_from_event === true,
+    pulledFrom,
   };
 }
 
@@ -78,6 +88,8 @@ export function cloudTrailTag(record: Record<string, unknown>, tagging: CloudTra
     const account = typeof record.recipientAccountId === "string" ? record.recipientAccountId : "unknown";
     const region = typeof record.awsRegion === "string" ? record.awsRegion : "unknown";
     tag += `.${tagLevel(account)}.${tagLevel(region)}`;
+  } else if (tagging.pulledFrom !== undefined) {
+    tag += `.${tagLevel(tagging.pulledFrom.account)}.${tagLevel(tagging.pulledFrom.region)}`;
   }
   return tag;
 }
@@ -132,7 +144,7 @@ export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean
   return {
     framing: { kind: "json", split: { splitKeys: ["Records"], strict } },
     open(context: ObjectContext): RecordParser {
-      const tagging = cloudTrailTagging(context.options, fixedLevel);
+      const tagging = cloudTrailTagging(context.options, fixedLevel, context.pulledFrom);
       const digest = isDigestKey(context.key);
       const add = (parsed: unknown, text: string, out: DevoEvent[]): void => {
         const event = cloudTrailRecordEvent(parsed, text, tagging, context);

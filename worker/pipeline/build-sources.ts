@@ -10,10 +10,11 @@ import type { AuditEventsOptions, CloudwatchLogsOptions, MetricsOptions } from "
 import { CloudTrailLookupSource } from "../sources/cloudtrail-lookup-source.ts";
 import { CloudWatchLogsSource } from "../sources/cloudwatch-logs-source.ts";
 import { CloudWatchMetricsSource } from "../sources/cloudwatch-metrics-source.ts";
-import type { MessageReaders } from "../sources/sqs/sqs-source.ts";
-import { SqsSource } from "../sources/sqs/sqs-source.ts";
+import { type MessageReaders, SqsSource } from "../sources/sqs/sqs-source.ts";
 import type { Source } from "../sources/work-item.ts";
 import type { StateStore } from "../state/state-store.ts";
+import { accountFromQueueUrl, planQueues } from "./queue-plan.ts";
+import { type ResolvedQueue, resolveQueues } from "./resolve-queues.ts";
 
 export interface BuildDeps {
   logger: Logger;
@@ -25,140 +26,157 @@ export interface BuildDeps {
   state: StateStore;
 }
 
-/** `https://sqs.eu-west-1.amazonaws.com/123/q` → `eu-west-1`; also the legacy `eu-west-1.queue.amazonaws.com`. */
-export function regionFromQueueUrl(url: string): string | undefined {
-  try {
-    const host = new URL(url).hostname;
-    return (
-      /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com/.exec(host)?.[1]
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-interface QueueService {
-  service: ConfiguredService;
-  queueUrl: string;
-  inline: boolean;
-}
-
-/** Which configured services read a queue, and which queue. */
-function queueServices(input: ConfiguredInput, problems: string[]): QueueService[] {
-  const found: QueueService[] = [];
-  for (const service of input.services) {
-    const { definition, options } = service;
-    const types = Array.isArray(options.types) ? (options.types as string[]) : [];
-    const readsQueue =
-      definition.source === "sqs-objects" ||
-      definition.source === "sqs-events" ||
-      (definition.name === "audit-events-all" && types.includes("audits_s3"));
-    if (!readsQueue) continue;
-    const queueUrl = (options.base_url as string | undefined) ?? input.base_url;
-    if (queueUrl === undefined) {
-      problems.push(
-        `inputs.${input.name}.services.${definition.name}: needs a queue: set base_url on the input or the service`,
-      );
-      continue;
-    }
-    found.push({ service, queueUrl, inline: definition.source === "sqs-events" });
-  }
-  return found;
+/** A source id that says which services read the queue: `<input>/<service[+service…]>[:<module>]/<region>`. */
+function sourceId(queue: ResolvedQueue, taken: Set<string>): string {
+  const services = queue.services
+    .map((s) => (s.module !== undefined ? `${s.definition.name}:${s.module}` : s.definition.name))
+    .join("+");
+  let id = `${queue.input.name}/${services}/${queue.region}`;
+  // Two queues read by the same services in one region: the queue's name tells them apart.
+  if (taken.has(id)) id = `${queue.input.name}/${services}@${queue.url.split("/").pop()}/${queue.region}`;
+  taken.add(id);
+  return id;
 }
 
 /**
- * Turns the validated configuration into sources: one SQS source per (service × queue); API sources are added
- * by their own builders. Fails with a {@link ConfigError} naming the place when something needed is missing.
+ * Devo's `request_period_in_seconds` on the queue's services (the smallest when several set it). audit-events-all's
+ * period is its API polling period and does not pace its queue.
  */
-export function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): Source[] {
+function requestPeriodOf(queue: ResolvedQueue): number | undefined {
+  const periods = queue.services
+    .filter((s) => s.definition.name !== "audit-events-all" && typeof s.options.request_period_in_seconds === "number")
+    .map((s) => s.options.request_period_in_seconds as number);
+  return periods.length > 0 ? Math.min(...periods) : undefined;
+}
+
+/** The SQS and S3 clients of one input in one region, created once and shared by its queues. */
+export class InputClients {
+  readonly #credentials: CredentialCache;
+  readonly #pairs = new Map<string, { sqs: SqsApi; s3: ObjectStore }>();
+
+  constructor(credentials: CredentialCache) {
+    this.#credentials = credentials;
+  }
+
+  get(input: ConfiguredInput, region: string): { sqs: SqsApi; s3: ObjectStore } {
+    const key = `${input.name}|${region}`;
+    let pair = this.#pairs.get(key);
+    if (pair === undefined) {
+      const settings = {
+        region,
+        endpointUrl: input.endpoint_url,
+        s3ForcePathStyle: input.s3_force_path_style,
+        credentials: this.#credentials.get(input, region),
+      };
+      pair = { sqs: createSqsClient(settings), s3: createS3Client(settings) };
+      this.#pairs.set(key, pair);
+    }
+    return pair;
+  }
+}
+
+/**
+ * Turns the validated configuration into sources: one SQS source per queue (every service that reads it behind
+ * it; queue names resolved with GetQueueUrl), and one API source per (service × region). Fails with a
+ * {@link ConfigError} naming the place when something needed is missing or a named queue does not exist.
+ */
+export async function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): Promise<Source[]> {
   const problems: string[] = [];
   const sources: Source[] = [];
   const credentials = new CredentialCache(deps.logger);
-  for (const input of inputs) {
-    const clients = new Map<string, { sqs: SqsApi; s3: ObjectStore }>();
-    for (const { service, queueUrl, inline } of queueServices(input, problems)) {
-      const region = input.region ?? regionFromQueueUrl(queueUrl);
-      if (region === undefined) {
-        problems.push(`inputs.${input.name}.region: needed, because the queue URL ${queueUrl} does not name a region`);
-        continue;
-      }
-      let pair = clients.get(region);
-      if (pair === undefined) {
-        const settings = {
-          region,
-          endpointUrl: input.endpoint_url,
-          s3ForcePathStyle: input.s3_force_path_style,
-          credentials: credentials.get(input, region),
-        };
-        pair = { sqs: createSqsClient(settings), s3: createS3Client(settings) };
-        clients.set(region, pair);
-      }
-      const { definition, options } = service;
-      sources.push(
-        new SqsSource(
-          {
-            id: `${input.name}/${definition.name}/${region}`,
-            queueUrl,
-            service: definition,
-            serviceOptions: options,
-            notifications: definition.notifications ?? "s3",
-            inline,
-            waitTimeSeconds: input.sqs_wait_timeout,
-            maxMessages: input.sqs_max_messages,
-            visibilityTimeoutSeconds: input.sqs_visibility_timeout,
-            maxVisibilitySeconds: input.max_visibility_extension_seconds,
-            retryBackoffSeconds: input.retry_backoff_seconds,
-            maxRetryBackoffSeconds: input.max_retry_backoff_seconds,
-          },
-          { ...pair, readers: deps.readers, logger: deps.logger.child({ input: input.name }), metrics: deps.metrics },
-        ),
-      );
-    }
-  }
-  for (const input of inputs) sources.push(...apiSources(input, deps, credentials, problems));
+  const clients = new InputClients(credentials);
+  const planned = planQueues(inputs, problems);
+  const polls = planApiPolls(inputs, problems);
   if (problems.length > 0) throw new ConfigError(deps.configSource, problems);
+  for (const poll of polls) sources.push(apiSource(poll, deps, credentials));
+  const queues = await resolveQueues(planned, (queue) => clients.get(queue.input, queue.region).sqs, deps.configSource);
+  const ids = new Set<string>();
+  for (const queue of queues) {
+    const { input } = queue;
+    const account = accountFromQueueUrl(queue.url);
+    sources.unshift(
+      new SqsSource(
+        {
+          id: sourceId(queue, ids),
+          queueUrl: queue.url,
+          services: queue.services,
+          pulledFrom: account !== undefined ? { account, region: queue.region } : undefined,
+          requestPeriodSeconds: requestPeriodOf(queue),
+          waitTimeSeconds: input.sqs_wait_timeout,
+          maxMessages: input.sqs_max_messages,
+          visibilityTimeoutSeconds: input.sqs_visibility_timeout,
+          maxVisibilitySeconds: input.max_visibility_extension_seconds,
+          retryBackoffSeconds: input.retry_backoff_seconds,
+          maxRetryBackoffSeconds: input.max_retry_backoff_seconds,
+        },
+        {
+          ...clients.get(input, queue.region),
+          readers: deps.readers,
+          logger: deps.logger.child({ input: input.name }),
+          metrics: deps.metrics,
+        },
+      ),
+    );
+  }
   return sources;
 }
 
-/**
- * One API source per (service × region): CloudTrail LookupEvents, CloudWatch metrics, CloudWatch Logs. They share
- * the input's credentials in each region with its queues.
- */
-function apiSources(
-  input: ConfiguredInput,
-  deps: BuildDeps,
-  credentialCache: CredentialCache,
-  problems: string[],
-): Source[] {
-  const sources: Source[] = [];
-  for (const { definition, options } of input.services) {
-    const types = Array.isArray(options.types) ? (options.types as string[]) : [];
-    const kind =
-      definition.source === "cloudtrail-api" && !types.includes("audits_api") ? undefined : definition.source;
-    if (kind !== "cloudtrail-api" && kind !== "cloudwatch-metrics" && kind !== "cloudwatch-logs") continue;
-    const regions = (options.regions as string[] | undefined) ?? (input.region ? [input.region] : []);
-    if (regions.length === 0) {
-      problems.push(`inputs.${input.name}.services.${definition.name}.regions: needed (or set the input's region)`);
-      continue;
-    }
-    for (const region of regions) {
-      const credentials = credentialCache.get(input, region);
-      const common = {
-        inputId: input.name,
-        serviceName: definition.name,
-        region,
-        credentials,
-        endpointUrl: input.endpoint_url,
-      };
-      const apiDeps = { state: deps.state, logger: deps.logger };
-      if (kind === "cloudtrail-api") {
-        sources.push(new CloudTrailLookupSource({ ...common, options: options as AuditEventsOptions }, apiDeps));
-      } else if (kind === "cloudwatch-metrics") {
-        sources.push(new CloudWatchMetricsSource({ ...common, options: options as MetricsOptions }, apiDeps));
-      } else {
-        sources.push(new CloudWatchLogsSource({ ...common, options: options as CloudwatchLogsOptions }, apiDeps));
+/** One API poll of the configuration: a service of an input in one region. */
+export interface PlannedPoll {
+  input: ConfiguredInput;
+  service: ConfiguredService;
+  kind: "cloudtrail-api" | "cloudwatch-metrics" | "cloudwatch-logs";
+  region: string;
+}
+
+/** Every API poll of the inputs: one per (service × region); no network. */
+export function planApiPolls(inputs: readonly ConfiguredInput[], problems: string[]): PlannedPoll[] {
+  const polls: PlannedPoll[] = [];
+  for (const input of inputs) {
+    for (const service of input.services) {
+      const { definition, options } = service;
+      const types = Array.isArray(options.types) ? (options.types as string[]) : [];
+      const kind =
+        definition.source === "cloudtrail-api" && !types.includes("audits_api") ? undefined : definition.source;
+      if (kind !== "cloudtrail-api" && kind !== "cloudwatch-metrics" && kind !== "cloudwatch-logs") continue;
+      const regions = (options.regions as string[] | undefined) ?? (input.region ? [input.region] : []);
+      if (regions.length === 0) {
+        problems.push(`inputs.${input.name}.services.${definition.name}.regions: needed (or set the input's region)`);
+        continue;
       }
+      for (const region of regions) polls.push({ input, service, kind, region });
     }
   }
-  return sources;
+  return polls;
+}
+
+/**
+ * The API source of a poll: CloudTrail LookupEvents, CloudWatch metrics, CloudWatch Logs. It shares the input's
+ * credentials in its region with the input's queues.
+ */
+function apiSource(poll: PlannedPoll, deps: BuildDeps, credentialCache: CredentialCache): Source {
+  const { input, service, kind, region } = poll;
+  const common = {
+    account: accountOfRole(input),
+    inputId: input.name,
+    serviceName: service.definition.name,
+    region,
+    credentials: credentialCache.get(input, region),
+    endpointUrl: input.endpoint_url,
+  };
+  const apiDeps = { state: deps.state, logger: deps.logger };
+  const options = service.options;
+  if (kind === "cloudtrail-api") {
+    return new CloudTrailLookupSource({ ...common, options: options as AuditEventsOptions }, apiDeps);
+  }
+  if (kind === "cloudwatch-metrics") {
+    return new CloudWatchMetricsSource({ ...common, options: options as MetricsOptions }, apiDeps);
+  }
+  return new CloudWatchLogsSource({ ...common, options: options as CloudwatchLogsOptions }, apiDeps);
+}
+
+/** The account of the role an input assumes last (its data's account), when it assumes one. */
+function accountOfRole(input: ConfiguredInput): string | undefined {
+  const arn = input.credentials?.targetRoleArn ?? input.credentials?.baseRoleArn;
+  return arn === undefined ? undefined : /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(arn)?.[1];
 }

@@ -87,14 +87,32 @@ export class Pipeline {
       const timer = setTimeout(() => this.#hardStop.abort(), this.#options.shutdownGraceMs);
       (timer as { unref?: () => void }).unref?.();
     };
-    signal.addEventListener("abort", onStop, { once: true });
+    // One source failing stops the others (within the same grace), so that a failed run ends instead of hanging
+    // on the sources still polling; the first failure is then thrown.
+    const stop = new AbortController();
+    const stopAll = () => {
+      if (stop.signal.aborted) return;
+      stop.abort();
+      onStop();
+    };
+    if (signal.aborted) stopAll();
+    else signal.addEventListener("abort", stopAll, { once: true });
+    let failure: unknown;
     try {
-      await Promise.all(this.#sources.map((source) => this.#drive(source, signal, options.untilIdle, inFlight)));
+      await Promise.all(
+        this.#sources.map((source) =>
+          this.#drive(source, stop.signal, options.untilIdle, inFlight).catch((error: unknown) => {
+            failure ??= error;
+            stopAll();
+          }),
+        ),
+      );
       while (inFlight.size > 0 || this.#acks.size > 0) await Promise.all([...inFlight, ...this.#acks]);
     } finally {
-      signal.removeEventListener("abort", onStop);
+      signal.removeEventListener("abort", stopAll);
       await this.#closeAll();
     }
+    if (failure !== undefined) throw failure;
     this.#summary.elapsedMs = performance.now() - started;
     return this.#summary;
   }

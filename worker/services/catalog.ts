@@ -85,6 +85,7 @@ function objectService(spec: ObjectServiceSpec): ServiceDefinition {
     options: spec.options ?? sqsOptions,
     notifications: spec.notifications ?? "s3",
     objectFormat: spec.format,
+    filterReason: commonSkipReason,
     skipObject: (context) => commonSkipReason(context) ?? skip?.(context),
     ownsKey: spec.layout,
   };

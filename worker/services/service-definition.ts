@@ -77,6 +77,11 @@ export interface ServiceDefinition {
   readonly notifications?: NotificationShape;
   /** For `sqs-objects` services: the format of one object (it may depend on the key, options or `type`). */
   readonly objectFormat?: (context: ObjectContext) => ObjectFormat;
+  /**
+   * For `sqs-objects` services: why the configuration's filters (`s3_file_type_filter`, `filename_filter_rules`,
+   * `start_time`) leave an object out, or undefined. Part of `skipObject`.
+   */
+  readonly filterReason?: (context: ObjectContext) => string | undefined;
   /** For `sqs-objects` services: why an object is not read at all (a digest, a filtered key), or undefined. */
   readonly skipObject?: (context: ObjectContext) => string | undefined;
   /**

@@ -17,6 +17,8 @@ export interface ApiSourceSettings<Options> {
   credentials?: AwsCredentialIdentityProvider;
   /** The input's `endpoint_url` (emulators, VPC endpoints). */
   endpointUrl?: string;
+  /** The account the data is pulled from, when the configuration tells it (the assumed role's account). */
+  account?: string;
 }
 
 export interface ApiSourceDeps {

@@ -84,7 +84,11 @@ export class CloudTrailLookupSource implements Source {
     this.#limiter =
       deps.rateLimiter ??
       sharedRateLimiter(`cloudtrail:LookupEvents:${settings.region}`, REQUESTS_PER_SECOND, this.#polling.clock);
-    this.#tagging = cloudTrailTagging(settings.options as unknown as Record<string, unknown>, "events");
+    this.#tagging = cloudTrailTagging(
+      settings.options as unknown as Record<string, unknown>,
+      "events",
+      settings.account !== undefined ? { account: settings.account, region: settings.region } : undefined,
+    );
     this.#client = new CloudTrailClient(sdkClientConfig(settings));
   }
 

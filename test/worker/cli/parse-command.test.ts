@@ -57,7 +57,7 @@ describe("aws-devo-collector parse", () => {
     );
     assert.deepEqual(
       run.events().map((e) => e.tag),
-      ["cloud.aws.cloudfront.logs", "cloud.aws.cloudfront.logs"],
+      ["cloud.aws.cloudfront.unknown", "cloud.aws.cloudfront.unknown"],
     );
     assert.ok(run.events().every((e) => !e.message.includes("\r")));
   });

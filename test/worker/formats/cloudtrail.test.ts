@@ -178,15 +178,29 @@ describe("aws_sqs_cloudtrail", () => {
 describe("audit-events-all (audits_s3)", () => {
   it("writes cloud.aws.cloudtrail.events unless auto_event_type is on; Insights stay apart", async () => {
     const text = logFile(records);
-    const fixed = await read("audit-events-all", text, { options: { types: ["audits_s3"] } });
+    const options = { types: ["audits_s3"], use_region_and_account_id_from_event: false };
+    const fixed = await read("audit-events-all", text, { options });
     assert.deepEqual(tags(fixed.events), [
       "cloud.aws.cloudtrail.events",
       "cloud.aws.cloudtrail.events",
       "cloud.aws.cloudtrail.events",
       "cloud.aws.cloudtrail.insights",
     ]);
-    const auto = await read("audit-events-all", text, { options: { types: ["audits_s3"], auto_event_type: true } });
+    const auto = await read("audit-events-all", text, { options: { ...options, auto_event_type: true } });
     assert.equal(auto.events[1].tag, "cloud.aws.cloudtrail.cognito_idp");
+  });
+
+  // Devo (seed 002): "If true the region and account_id are taken from the event; else if false, they are taken
+  // from the account used to do the data pulling. Default: true".
+  it("appends the event's account and region by default, the pulling queue's when the option is false", async () => {
+    const text = logFile(records);
+    const byDefault = await read("audit-events-all", text, { options: { types: ["audits_s3"] } });
+    assert.equal(byDefault.events[0].tag, "cloud.aws.cloudtrail.events.111122223333.eu_west_1");
+    const pulled = await read("audit-events-all", text, {
+      options: { types: ["audits_s3"], use_region_and_account_id_from_event: false },
+      pulledFrom: { account: "444455556666", region: "us-east-2" },
+    });
+    assert.equal(pulled.events[0].tag, "cloud.aws.cloudtrail.events.444455556666.us_east_2");
   });
 });
 

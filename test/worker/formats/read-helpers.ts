@@ -30,7 +30,13 @@ export function service(name: string, input?: ServiceDefinition["input"]): Servi
 export async function read(
   serviceName: string,
   data: string | Uint8Array,
-  options: { key?: string; options?: Record<string, unknown>; chunkSize?: number; type?: string } = {},
+  options: {
+    key?: string;
+    options?: Record<string, unknown>;
+    chunkSize?: number;
+    type?: string;
+    pulledFrom?: { account: string; region: string };
+  } = {},
 ): Promise<ReadResult> {
   const definition = service(serviceName);
   const stats = newParseStats();
@@ -42,6 +48,7 @@ export async function read(
     options: definition.options.parse(options.options ?? {}),
     stats,
     type: options.type,
+    pulledFrom: options.pulledFrom,
   };
   for await (const batch of readObject(definition, chunked(data, options.chunkSize), context)) {
     batches++;

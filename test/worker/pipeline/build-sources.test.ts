@@ -5,7 +5,8 @@ import { readInlineEvents } from "../../../worker/formats/read-inline-events.ts"
 import { readObject } from "../../../worker/formats/read-object.ts";
 import { silentLogger } from "../../../worker/observability/logger.ts";
 import { createMetrics } from "../../../worker/observability/metrics.ts";
-import { buildSources, regionFromQueueUrl } from "../../../worker/pipeline/build-sources.ts";
+import { buildSources } from "../../../worker/pipeline/build-sources.ts";
+import { regionFromQueueUrl } from "../../../worker/pipeline/queue-plan.ts";
 import { MemoryStateStore } from "../../../worker/state/memory-state-store.ts";
 
 const deps = () => ({
@@ -68,11 +69,9 @@ const AWS_COLLECTOR = {
 };
 
 describe("buildSources", () => {
-  it("makes one source per service, queue and region from Devo's AWS collector configuration", () => {
+  it("makes one source per service, queue and region from Devo's AWS collector configuration", async () => {
     const config = validateConfig(AWS_COLLECTOR);
-    const ids = buildSources(config.inputs, deps())
-      .map((source) => source.id)
-      .sort();
+    const ids = (await buildSources(config.inputs, deps())).map((source) => source.id).sort();
     assert.deepEqual(ids, [
       "aws/audit-events-all/eu-west-1",
       "aws/audit-events-all/us-east-1",
@@ -84,7 +83,7 @@ describe("buildSources", () => {
     ]);
   });
 
-  it("runs audit-events-all from a queue with audits_s3, and from the API with audits_api", () => {
+  it("runs audit-events-all from a queue with audits_s3, and from the API with audits_api", async () => {
     const document = structuredClone(AWS_COLLECTOR);
     document.inputs.aws.services = {
       "audit-events-all": {
@@ -92,16 +91,16 @@ describe("buildSources", () => {
         base_url: "https://sqs.eu-west-1.amazonaws.com/123456789012/devo-ct",
       },
     } as never;
-    const sources = buildSources(validateConfig(document).inputs, deps());
+    const sources = await buildSources(validateConfig(document).inputs, deps());
     assert.equal(sources.length, 2);
     assert.deepEqual(sources.map((s) => s.constructor.name).sort(), ["CloudTrailLookupSource", "SqsSource"]);
   });
 
-  it("says which queue service lacks a queue", () => {
+  it("says which queue service lacks a queue", async () => {
     const document = structuredClone(AWS_COLLECTOR);
     document.inputs.aws.services = { "service-events-all": {} } as never;
-    assert.throws(
-      () => buildSources(validateConfig(document).inputs, deps()),
+    await assert.rejects(
+      buildSources(validateConfig(document).inputs, deps()),
       (error: Error) =>
         error instanceof ConfigError && /inputs\.aws\.services\.service-events-all: needs a queue/.test(error.message),
     );

@@ -7,6 +7,8 @@ import type {
   DeleteMessageBatchResult,
   GetQueueAttributesRequest,
   GetQueueAttributesResult,
+  GetQueueUrlRequest,
+  GetQueueUrlResult,
   ReceiveMessageRequest,
   ReceiveMessageResult,
 } from "@aws-sdk/client-sqs";
@@ -21,6 +23,8 @@ export interface SqsApi {
   changeMessageVisibility(input: ChangeMessageVisibilityRequest): Promise<void>;
   changeMessageVisibilityBatch(input: ChangeMessageVisibilityBatchRequest): Promise<ChangeMessageVisibilityBatchResult>;
   getQueueAttributes(input: GetQueueAttributesRequest, signal?: AbortSignal): Promise<GetQueueAttributesResult>;
+  /** A queue's URL from its name (and owner account), in the client's region. */
+  getQueueUrl(input: GetQueueUrlRequest): Promise<GetQueueUrlResult>;
   destroy(): void;
 }
 
@@ -77,13 +81,21 @@ export class SqsWireClient implements SqsApi {
     return this.#call("GetQueueAttributes", input, signal);
   }
 
+  getQueueUrl(input: GetQueueUrlRequest): Promise<GetQueueUrlResult> {
+    return this.#call("GetQueueUrl", input);
+  }
+
   destroy(): void {
     this.#http.destroy();
   }
 
-  #call<T>(operation: string, input: { QueueUrl: string | undefined }, signal?: AbortSignal): Promise<T> {
+  /**
+   * A request goes to the endpoint override, else to its queue URL's host, else (GetQueueUrl, which has no queue URL
+   * yet) to the region's SQS endpoint.
+   */
+  #call<T>(operation: string, input: object & { QueueUrl?: string }, signal?: AbortSignal): Promise<T> {
     const body = JSON.stringify(input);
-    const url = new URL("/", this.#settings.endpointUrl ?? input.QueueUrl);
+    const url = new URL("/", this.#settings.endpointUrl ?? input.QueueUrl ?? regionalEndpoint(this.#settings.region));
     return this.#http.json<T>(
       {
         method: "POST",
@@ -96,4 +108,9 @@ export class SqsWireClient implements SqsApi {
       { region: this.#settings.region, service: "sqs" },
     );
   }
+}
+
+/** SQS's regional endpoint: `amazonaws.com`, or `amazonaws.com.cn` in the China regions. */
+function regionalEndpoint(region: string): string {
+  return `https://sqs.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
 }

@@ -7,20 +7,22 @@ import type { Metrics } from "../../observability/metrics.ts";
 import { backoffDelay, sleep } from "../../pipeline/backoff.ts";
 import type { DevoEvent } from "../../pipeline/event.ts";
 import {
+  countIgnored,
   newParseStats,
   type ObjectContext,
   type ParseStats,
   type ServiceDefinition,
-  type ServiceOptions,
 } from "../../services/service-definition.ts";
 import {
   type AnnouncedObject,
   decodeNotification,
+  type Notification,
   type NotificationFamily,
 } from "../notifications/decode-notification.ts";
 import { type Source, WorkAbandoned, type WorkItem, type WorkOptions } from "../work-item.ts";
 import { BatchDeleter } from "./batch-deleter.ts";
 import { describeCause } from "./describe-cause.ts";
+import { type QueueService, routeInlineEvent, routeObject } from "./route-objects.ts";
 import { VisibilityKeeper } from "./visibility-keeper.ts";
 
 /** How a service turns what a message announces into events (the formats layer, injected). */
@@ -34,15 +36,21 @@ export interface MessageReaders {
 }
 
 export interface SqsSourceSettings {
-  /** `<input>/<service>/<region>`. */
+  /** `<input>/<services>/<region>`. */
   id: string;
   queueUrl: string;
-  service: ServiceDefinition;
-  serviceOptions: ServiceOptions;
-  /** `s3` for S3/SNS/EventBridge/CloudTrail/Config notifications, `fdr` for CrowdStrike FDR messages. */
-  notifications: NotificationFamily;
-  /** Events carried in the messages themselves (EventBridge → SQS) instead of announced objects. */
-  inline: boolean;
+  /**
+   * Every service that reads this queue (one reader per queue). Object services take the objects routed to them
+   * (route-objects.ts); event services (EventBridge → SQS) the events carried in messages.
+   */
+  services: readonly QueueService[];
+  /** The queue's account and region: tag levels Devo takes "from the account used to do the data pulling". */
+  pulledFrom?: { account: string; region: string };
+  /**
+   * Devo's `request_period_in_seconds` on a queue service: after finding the queue empty, the next receive starts
+   * this long after the last one began. Undefined: long polls follow each other without pause.
+   */
+  requestPeriodSeconds?: number;
   waitTimeSeconds: number;
   maxMessages: number;
   visibilityTimeoutSeconds: number;
@@ -88,10 +96,17 @@ export class SqsSource implements Source {
   /** Waiting for the next ack or nack (see {@link #nextSettle}). */
   #settleWaiters: (() => void)[] = [];
   #buffer: Received[] = [];
+  readonly #objectServices: readonly QueueService[];
+  readonly #eventServices: readonly QueueService[];
+  /** The notification families of the object services (`s3`, `fdr`), each tried in turn on a message. */
+  readonly #families: readonly NotificationFamily[];
 
   constructor(settings: SqsSourceSettings, deps: SqsSourceDeps) {
     this.id = settings.id;
     this.#settings = settings;
+    this.#eventServices = settings.services.filter((s) => s.definition.source === "sqs-events");
+    this.#objectServices = settings.services.filter((s) => s.definition.source !== "sqs-events");
+    this.#families = [...new Set(this.#objectServices.map((s) => s.definition.notifications ?? "s3"))];
     this.#deps = deps;
     this.#deleter = new BatchDeleter(deps.sqs, settings.queueUrl, deps.logger);
     this.#keeper = new VisibilityKeeper(deps.sqs, settings.queueUrl, deps.logger, {
@@ -122,6 +137,10 @@ export class SqsSource implements Source {
             continue;
           }
           if (received.length === 0) {
+            if (!options.untilIdle && this.#settings.requestPeriodSeconds !== undefined) {
+              const pause = this.#settings.requestPeriodSeconds - this.#settings.waitTimeSeconds;
+              if (pause > 0) await sleep(pause * 1000, signal);
+            }
             if (options.untilIdle) {
               if (this.#outstanding > 0) {
                 // Ours still in flight: look again as soon as one settles (it may be handed back).
@@ -230,10 +249,49 @@ export class SqsSource implements Source {
       .every((count) => count === 0);
   }
 
+  /** Decodes a message for this queue's services: object notifications of each family first, then inline events. */
+  #decode(body: string): Notification {
+    let first: Notification | undefined;
+    for (const family of this.#families) {
+      const notification = decodeNotification(body, { family, inline: false });
+      if (notification.kind !== "unrecognised") return notification;
+      first ??= notification;
+    }
+    if (this.#eventServices.length > 0) return decodeNotification(body, { family: "s3", inline: true });
+    return first ?? { kind: "unrecognised", reason: "no service on this queue reads messages" };
+  }
+
+  /** Service names for logs: all of the queue's, or the one an object was routed to. */
+  get #serviceNames(): string {
+    return this.#settings.services.map((s) => s.definition.name).join(", ");
+  }
+
+  /** Logs a message that no service can take, once per message id, and leaves it for the DLQ after a backoff. */
+  async #reject(message: Message, reason: string, fields: Record<string, unknown> = {}): Promise<void> {
+    const messageId = message.MessageId ?? "?";
+    this.#deps.metrics.messagesUnrecognised.inc({ source: this.id });
+    if (!this.#reported.has(messageId)) {
+      if (this.#reported.size >= REPORTED_LIMIT) this.#reported.clear();
+      this.#reported.add(messageId);
+      this.#deps.logger.error(
+        {
+          source: this.id,
+          service: this.#serviceNames,
+          queue: this.#settings.queueUrl,
+          messageId,
+          receiveCount: receiveCount(message),
+          reason,
+          ...fields,
+        },
+        "unrecognised message left for the dead-letter queue",
+      );
+    }
+    await this.#release(message, this.#backoffSeconds(message), "unrecognised");
+  }
+
   async #toWorkItem({ message }: Received): Promise<WorkItem | undefined> {
     const messageId = message.MessageId ?? "?";
-    const { service, inline, notifications } = this.#settings;
-    const notification = decodeNotification(message.Body ?? "", { family: notifications, inline });
+    const notification = this.#decode(message.Body ?? "");
     if (notification.kind === "nothing") {
       // s3:TestEvent and messages of only non-create records: delete quietly.
       this.#deps.metrics.messagesIgnored.inc({ source: this.id });
@@ -242,33 +300,31 @@ export class SqsSource implements Source {
       return undefined;
     }
     if (notification.kind === "unrecognised") {
-      this.#deps.metrics.messagesUnrecognised.inc({ source: this.id });
-      if (!this.#reported.has(messageId)) {
-        if (this.#reported.size >= REPORTED_LIMIT) this.#reported.clear();
-        this.#reported.add(messageId);
-        this.#deps.logger.error(
-          {
-            source: this.id,
-            service: service.name,
-            queue: this.#settings.queueUrl,
-            messageId,
-            receiveCount: receiveCount(message),
-            reason: notification.reason,
-            body: (message.Body ?? "").slice(0, 300),
-          },
-          "unrecognised message left for the dead-letter queue",
-        );
-      }
-      await this.#release(message, this.#backoffSeconds(message), "unrecognised");
+      await this.#reject(message, notification.reason, { body: (message.Body ?? "").slice(0, 300) });
       return undefined;
     }
 
     const stats = newParseStats();
     const objects = notification.kind === "objects" ? notification.objects : [];
+    // Every object is routed before anything is read: one that no service can take fails the message at once,
+    // before its other objects are delivered (and delivered again when it comes back).
+    const routed: RoutedObject[] = [];
+    for (const object of objects) {
+      const route = routeObject(this.#objectServices, this.#contextBase(object, stats));
+      if (route.kind === "unclaimed") {
+        await this.#reject(message, route.reason, { bucket: object.bucket, key: object.key });
+        return undefined;
+      }
+      routed.push({
+        object,
+        service: route.kind === "service" ? route.service : undefined,
+        reason: route.kind === "ignored" ? route.reason : undefined,
+      });
+    }
     const events =
       notification.kind === "inline"
         ? this.#inlineEvents(message, notification.event, stats)
-        : this.#objectEvents(objects, stats);
+        : this.#objectEvents(routed, stats);
     const description =
       notification.kind === "inline"
         ? `message ${messageId} (${notification.shape})`
@@ -306,7 +362,7 @@ export class SqsSource implements Source {
         this.#deps.logger.error(
           {
             source: this.id,
-            service: service.name,
+            service: error instanceof ServiceReadError ? error.service : this.#serviceNames,
             queue: this.#settings.queueUrl,
             messageId,
             bucket: error instanceof ObjectReadError ? error.bucket : undefined,
@@ -322,18 +378,40 @@ export class SqsSource implements Source {
     };
   }
 
-  async *#objectEvents(objects: AnnouncedObject[], stats: ParseStats): AsyncIterable<DevoEvent[]> {
-    const { service, serviceOptions } = this.#settings;
-    for (const object of objects) {
-      const context: ObjectContext = { bucket: object.bucket, key: object.key, options: serviceOptions, stats };
+  /** What every service's context for one object shares. */
+  #contextBase(object: AnnouncedObject, stats: ParseStats) {
+    return {
+      bucket: object.bucket,
+      key: object.key,
+      stats,
+      announcedAt: object.createdAt,
+      pulledFrom: this.#settings.pulledFrom,
+    };
+  }
+
+  async *#objectEvents(routed: RoutedObject[], stats: ParseStats): AsyncIterable<DevoEvent[]> {
+    for (const { object, service, reason } of routed) {
+      if (service === undefined) {
+        countIgnored(stats, "left out by the filters of every service on the queue");
+        this.#deps.logger.debug({ source: this.id, bucket: object.bucket, key: object.key, reason }, "object ignored");
+        continue;
+      }
+      const { definition, options, module } = service;
+      const context: ObjectContext = { ...this.#contextBase(object, stats), options, type: module };
+      // Skipped objects (filtered keys, digests) are not even downloaded.
+      const skip = definition.skipObject?.(context);
+      if (skip !== undefined) {
+        countIgnored(stats, skip);
+        continue;
+      }
       try {
         const { body } = await this.#deps.s3.getObject(object.bucket, object.key);
         const counted = this.#countBytes(body);
-        yield* this.#deps.readers.readObject(service, counted, context);
+        yield* this.#deps.readers.readObject(definition, counted, context);
         this.#deps.metrics.objects.inc({ source: this.id });
       } catch (error) {
         this.#deps.metrics.objectFailures.inc({ source: this.id });
-        throw ObjectReadError.at(object.bucket, object.key, error, describeCause(error));
+        throw ObjectReadError.at(object.bucket, object.key, error, `${definition.name}: ${describeCause(error)}`);
       }
     }
   }
@@ -350,11 +428,19 @@ export class SqsSource implements Source {
     event: Record<string, unknown>,
     stats: ParseStats,
   ): AsyncIterable<DevoEvent[]> {
-    const { service, serviceOptions } = this.#settings;
-    const context: ObjectContext = { bucket: "", key: "", options: serviceOptions, stats };
-    const events = this.#deps.readers.readInlineEvents(service, JSON.stringify(event), context);
+    const service = routeInlineEvent(this.#eventServices, event);
+    if (service === undefined) {
+      throw new Error(
+        `message ${message.MessageId}: no service on this queue takes events of source '${String(event.source)}' (${this.#serviceNames})`,
+      );
+    }
+    const context: ObjectContext = { bucket: "", key: "", options: service.options, stats };
+    const events = this.#deps.readers.readInlineEvents(service.definition, JSON.stringify(event), context);
     if (events.length === 0 && stats.skipped === 0) {
-      throw new Error(`message ${message.MessageId} carries no event the ${service.name} service can read`);
+      throw new ServiceReadError(
+        service.definition.name,
+        `message ${message.MessageId} carries no event the ${service.definition.name} service can read`,
+      );
     }
     yield events;
   }
@@ -396,6 +482,22 @@ export class SqsSource implements Source {
         "could not change the visibility of a returned message",
       );
     }
+  }
+}
+
+interface RoutedObject {
+  object: AnnouncedObject;
+  /** Undefined: every service's filters leave the object out (`reason` says how). */
+  service?: QueueService;
+  reason?: string;
+}
+
+/** A failure that belongs to one service of the queue, named in the log line. */
+class ServiceReadError extends Error {
+  readonly service: string;
+  constructor(service: string, message: string) {
+    super(message);
+    this.service = service;
   }
 }
 

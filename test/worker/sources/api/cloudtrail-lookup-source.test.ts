@@ -52,7 +52,7 @@ describe("CloudTrailLookupSource", () => {
   });
   afterEach(() => trail.reset());
 
-  it("pages through LookupEvents and sends each CloudTrailEvent, compacted, tagged cloud.aws.cloudtrail.events", async () => {
+  it("pages through LookupEvents and sends each CloudTrailEvent, compacted, tagged cloud.aws.cloudtrail.events.<account>.<region>", async () => {
     const data = events(120, T0 - 3_000_000, 40);
     trail.on(LookupEventsCommand).callsFake(fakeLookupEvents(() => data, { pretty: true }));
     const state = new MemoryStateStore();
@@ -61,7 +61,8 @@ describe("CloudTrailLookupSource", () => {
     assert.deepEqual(ids(out.events).sort(), data.map((e) => e.id).sort());
     assert.equal(out.items.length, 3, "50 + 50 + 20");
     for (const event of out.events) {
-      assert.equal(event.tag, "cloud.aws.cloudtrail.events");
+      // use_region_and_account_id_from_event defaults to true (Devo's AWS collector page).
+      assert.equal(event.tag, "cloud.aws.cloudtrail.events.123456789012.eu_west_1");
       assert.ok(!/\s/.test(event.message.replace(/"[^"]*"/g, "")), "compact JSON");
       assert.equal(event.time?.getTime(), Date.parse(JSON.parse(event.message).eventTime));
     }

@@ -26,10 +26,10 @@ import { ec2Metric, fakeGetMetricData, fakeListMetrics } from "./cloudwatch-fake
 import { fakeDescribeLogGroups, fakeFilterLogEvents, type LogEvent } from "./cloudwatch-logs-fake.ts";
 
 /**
- * The configuration example of Devo's AWS collector documentation (globals / outputs / inputs.aws with
- * credentials and services), filled in with values.
+ * An AWS collector configuration in Devo's shape with our additions (queue URLs as `base_url`, `namespaces`, a list of
+ * log groups). Devo's own template, verbatim and filled in, is tested in test/worker/config/devo-aws-template.test.ts.
  */
-export const DEVO_AWS_COLLECTOR_EXAMPLE = `globals:
+const AWS_COLLECTOR_WITH_EXTENSIONS = `globals:
   debug: false
   id: not_used
   name: aws
@@ -111,7 +111,7 @@ const trail = mockClient(CloudTrailClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const logs = mockClient(CloudWatchLogsClient);
 
-describe("Devo's AWS collector configuration", () => {
+describe("an AWS collector configuration with our extensions", () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "devo-aws-config-"));
@@ -127,7 +127,7 @@ describe("Devo's AWS collector configuration", () => {
 
   /** The example with the persistence directory in the test folder and the start times moved to `start`. */
   function config(start: Date) {
-    const document = parse(DEVO_AWS_COLLECTOR_EXAMPLE);
+    const document = parse(AWS_COLLECTOR_WITH_EXTENSIONS);
     document.globals.persistence.config.directory_name = join(dir, "state");
     for (const service of ["audit-events-all", "custom_service"]) {
       document.inputs.aws.services[service].start_time = start.toISOString();
@@ -136,11 +136,11 @@ describe("Devo's AWS collector configuration", () => {
     return validateConfig(document, "devo-aws.yaml");
   }
 
-  function build(start: Date) {
+  async function build(start: Date) {
     const parsed = config(start);
     const logger = silentLogger();
     const state = createStateStore(parsed.globals.persistence, logger);
-    const sources = buildSources(parsed.inputs, {
+    const sources = await buildSources(parsed.inputs, {
       logger,
       metrics: createMetrics(),
       readers: { readObject, readInlineEvents },
@@ -150,8 +150,8 @@ describe("Devo's AWS collector configuration", () => {
     return { parsed, sources };
   }
 
-  it("loads, with both credential hops and every service", () => {
-    const { parsed, sources } = build(new Date(Date.now() - 900_000));
+  it("loads, with both credential hops and every service", async () => {
+    const { parsed, sources } = await build(new Date(Date.now() - 900_000));
     assert.deepEqual(parsed.inputs[0].credentials, {
       accessKeyId: "AKIAIOSFODNN7EXAMPLE",
       secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -204,7 +204,7 @@ describe("Devo's AWS collector configuration", () => {
       ),
     );
 
-    const { sources } = build(start);
+    const { sources } = await build(start);
     const api = sources.filter((s) => /audit-events-all|metrics-all|custom_service/.test(s.id));
     const output = new MemoryOutput();
     const pipeline = new Pipeline(
