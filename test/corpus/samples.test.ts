@@ -5,6 +5,7 @@ import process from "node:process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { runParseCommand } from "../../worker/cli/parse-command.ts";
+import { captureIo } from "../helpers/capture-io.ts";
 
 /**
  * `parse` over every file of the shared sample corpus (../shared/samples beside the project root; see its
@@ -283,16 +284,6 @@ function corpusFiles(): string[] {
   return files.sort();
 }
 
-function capture() {
-  let stdout = "";
-  let stderr = "";
-  return {
-    io: { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } },
-    out: () => stdout,
-    err: () => stderr,
-  };
-}
-
 const present = existsSync(SAMPLES);
 if (!present && process.env.CI === "true") {
   throw new Error(`sample corpus missing: ${SAMPLES} must exist in CI (shared/ beside the clone)`);
@@ -315,7 +306,7 @@ describe("parse over the shared sample corpus", {
       continue;
     }
     it(`${file} → ${Object.keys(expectation.tags).join(", ") || "no events"}`, async () => {
-      const run = capture();
+      const run = captureIo();
       const code = await runParseCommand([...expectation.args, join(SAMPLES, file)], run.io);
       assert.equal(code, 0, run.err());
       const counts: Record<string, number> = {};

@@ -19,6 +19,7 @@ import { startFauxqs } from "fauxqs";
 import { parse } from "yaml";
 import { cloudTrailFileBody, generateCloudTrailFile } from "../../../scripts/fixtures/cloudtrail-generator.ts";
 import { runValidateCommand } from "../../../worker/cli/validate-command.ts";
+import { captureIo } from "../../helpers/capture-io.ts";
 import { fillDevoTemplate } from "../../helpers/fill-devo-template.ts";
 import { startInProcessWorker } from "../../helpers/in-process-worker.ts";
 import { MemoryOutput } from "../../helpers/memory-output.ts";
@@ -90,19 +91,6 @@ async function filledTemplate(startTime: string): Promise<string> {
   return fillDevoTemplate(await readFile(TEMPLATE_PATH, "utf8"), values(startTime));
 }
 
-function capture() {
-  let out = "";
-  let err = "";
-  return {
-    io: {
-      stdout: { write: (text: string) => ((out += text), true) },
-      stderr: { write: (text: string) => ((err += text), true) },
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
-
 describe("Devo's AWS collector template", () => {
   let dir: string;
   before(async () => {
@@ -127,7 +115,7 @@ describe("Devo's AWS collector template", () => {
   it("filled in, passes validate (no network) and says what would run, with Devo's tables", async () => {
     const path = join(dir, "config.yaml");
     await writeFile(path, await filledTemplate("2026-01-01T00:00:00.000Z"));
-    const run = capture();
+    const run = captureIo();
     assert.equal(await runValidateCommand(["--config", path], run.io), 0, run.err());
     const out = run.out();
     for (const expected of [
@@ -150,7 +138,7 @@ describe("Devo's AWS collector template", () => {
       .replace(`audit_sqs_queue_name: ${QUEUES.cloudtrail}`, "audit_sqs_queue_name: not a queue name")
       .replace("s3_file_type_filter: '/CloudTrail/'", "s3_file_type_filter: '(unclosed'");
     await writeFile(path, text);
-    const run = capture();
+    const run = captureIo();
     assert.equal(await runValidateCommand(["--config", path], run.io), 2);
     assert.match(
       run.err(),
