@@ -385,7 +385,6 @@ export class SqsSource implements Source {
       key: object.key,
       stats,
       announcedAt: object.createdAt,
-      pulledFrom: this.#settings.pulledFrom,
     };
   }
 
@@ -397,7 +396,13 @@ export class SqsSource implements Source {
         continue;
       }
       const { definition, options, module } = service;
-      const context: ObjectContext = { ...this.#contextBase(object, stats), options, type: module };
+      const context: ObjectContext = {
+        ...this.#contextBase(object, stats),
+        options,
+        type: module,
+        // Devo documents "taken from the account used to do the data pulling" for the AWS collector only.
+        pulledFrom: definition.input === "aws" ? this.#settings.pulledFrom : undefined,
+      };
       // Skipped objects (filtered keys, digests) are not even downloaded.
       const skip = definition.skipObject?.(context);
       if (skip !== undefined) {
