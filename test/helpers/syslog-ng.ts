@@ -152,6 +152,19 @@ export class SyslogNg {
     }
   }
 
+  /**
+   * Waits until `arrived(messages)` holds (at most `timeoutMs`), then as {@link settle}. A quiet spell alone is no
+   * proof that syslog-ng wrote everything: starved of CPU, it can pause longer than `quietMs` between what it read and
+   * what it writes to the file. On timeout it returns what did arrive, for the test's own assertion to report.
+   */
+  async settleWhen(arrived: (messages: string[]) => boolean, quietMs = 200, timeoutMs = 20_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!arrived(await this.messages()) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return this.settle(quietMs);
+  }
+
   /** Stops gracefully (SIGTERM: syslog-ng flushes its destinations), SIGKILL after 5 s. */
   async stop(): Promise<void> {
     const child = this.#child;

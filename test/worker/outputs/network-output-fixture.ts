@@ -75,6 +75,12 @@ export function countArrivals(
   return { missing, duplicated };
 }
 
+/** Whether every expected message `<prefix>-<n>` arrived at least once: what a receiver must show before a test counts. */
+export const allArrived =
+  (prefix: string, count: number) =>
+  (lines: string[]): boolean =>
+    countArrivals(lines, prefix, count).missing.length === 0;
+
 /** A plain TCP receiver on loopback that keeps all it reads; `paused` leaves each connection unread until `resume`. */
 export async function startTcpCollector(options: { paused?: boolean } = {}) {
   let received = "";

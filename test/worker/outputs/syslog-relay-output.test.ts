@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { makeTestCerts, type TestCerts } from "../../helpers/certs.ts";
 import { parseDevoLine, SyslogNg, syslogNgSkipReason } from "../../helpers/syslog-ng.ts";
-import { batchesOf, buildOutput, countArrivals, sendAll } from "./network-output-fixture.ts";
+import { allArrived, batchesOf, buildOutput, countArrivals, sendAll } from "./network-output-fixture.ts";
 
 /** The `syslog` output towards a relay: plain TCP inside a trusted network, or TLS without a client certificate. */
 describe("syslog output into syslog-ng", { skip: syslogNgSkipReason() }, () => {
@@ -30,7 +30,7 @@ describe("syslog output into syslog-ng", { skip: syslogNgSkipReason() }, () => {
     );
     await sendAll(output, batchesOf("tcp", 5000, 200, "my.app.relay"), 8);
     await output.close();
-    const received = await plain.settle(200);
+    const received = await plain.settleWhen(allArrived("tcp", 5000));
     assert.deepEqual(countArrivals(received, "tcp", 5000), { missing: [], duplicated: [] });
     assert.equal(parseDevoLine(received[0]).tag, "my.app.relay");
     assert.equal(output.stats.events, 5000);
@@ -44,7 +44,10 @@ describe("syslog output into syslog-ng", { skip: syslogNgSkipReason() }, () => {
     );
     await sendAll(output, batchesOf("tls", 3000, 300), 4);
     await output.close();
-    assert.deepEqual(countArrivals(await serverTls.settle(200), "tls", 3000), { missing: [], duplicated: [] });
+    assert.deepEqual(countArrivals(await serverTls.settleWhen(allArrived("tls", 3000)), "tls", 3000), {
+      missing: [],
+      duplicated: [],
+    });
   });
 
   it("refuses a server whose certificate does not name the address, unless check_hostname is off", async () => {
@@ -75,7 +78,7 @@ describe("syslog output into syslog-ng", { skip: syslogNgSkipReason() }, () => {
     );
     await lenient.output.send(batchesOf("hostname-lenient", 1, 1)[0]);
     await lenient.output.close();
-    const received = await serverTls.settle(200);
+    const received = await serverTls.settleWhen(allArrived("hostname-lenient", 1));
     assert.equal(countArrivals(received, "hostname-lenient", 1).missing.length, 0);
     assert.equal(countArrivals(received, "hostname-strict", 1).missing.length, 1);
   });

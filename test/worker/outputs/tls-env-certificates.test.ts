@@ -8,7 +8,7 @@ import { outputsSchema } from "../../../worker/config/outputs-schema.ts";
 import { makeTestCerts, type TestCerts } from "../../helpers/certs.ts";
 import { parseDevoLine, SyslogNg, syslogNgSkipReason } from "../../helpers/syslog-ng.ts";
 import { TlsSink } from "../../helpers/tls-sink.ts";
-import { batchesOf, buildOutput, countArrivals, sendAll } from "./network-output-fixture.ts";
+import { allArrived, batchesOf, buildOutput, countArrivals, sendAll } from "./network-output-fixture.ts";
 
 /**
  * `chain`, `cert`, `key` and `key_passphrase` given as `env:NAME` (how ECS hands secrets to a task): the same
@@ -253,8 +253,7 @@ describe("devo_platform output into syslog-ng over mutual TLS, certificates from
     );
     await sendAll(output, batchesOf("env-syslog-ng", 2000, 100, "cloud.aws.cloudtrail.iam"), 4);
     await output.close();
-    await receiver.waitForMessages(1);
-    const received = await receiver.settle(300);
+    const received = await receiver.settleWhen(allArrived("env-syslog-ng", 2000), 300);
     const { missing, duplicated } = countArrivals(received, "env-syslog-ng", 2000);
     assert.deepEqual({ missing: missing.length, duplicated: duplicated.length }, { missing: 0, duplicated: 0 });
     const ours = received.map(parseDevoLine).filter((line) => line.message.startsWith("env-syslog-ng-"));
