@@ -108,6 +108,9 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
 
     logger.info(
       {
+        // Devo's identification keys (globals id/name, each input's id) name this collector in its logs.
+        collector: { id: config.globals.id, name: config.globals.name },
+        inputs: config.inputs.map((input) => ({ name: input.name, id: input.id })),
         sources: sources.map((source) => source.id),
         outputs: outputs.map((output) => output.id),
         untilIdle: values["until-idle"],

@@ -9,6 +9,14 @@ import { outputsSchema } from "./outputs-schema.ts";
  * service has its own options.
  */
 
+/** A Devo switch of which this worker implements one value: the other is a start-up error saying why. */
+function onlyValue(value: boolean, refusal: string) {
+  return z
+    .boolean()
+    .refine((given) => given === value, { message: refusal })
+    .optional();
+}
+
 const persistenceSchema = z.strictObject({
   type: z.literal("filesystem"),
   config: z.strictObject({ directory_name: z.string().min(1) }),
@@ -57,12 +65,27 @@ const inputSchema = z.strictObject({
   sqs_visibility_timeout: z.number().int().min(1).max(43_200).default(120),
   sqs_wait_timeout: z.number().int().min(0).max(20).default(20),
   sqs_max_messages: z.number().int().min(1).max(10).default(10),
-  /** Devo's switches, accepted so that existing files load; this worker always acknowledges after delivery. */
-  ack_messages: z.boolean().optional(),
-  direct_mode: z.boolean().optional(),
-  do_not_send: z.boolean().optional(),
-  compressed_events: z.boolean().optional(),
-  debug_md5: z.boolean().optional(),
+  /**
+   * Switches of Devo's SQS collector example (its page shows the values below and describes none of them). The value
+   * this worker implements is accepted; the other is refused at start-up rather than accepted and ignored.
+   */
+  ack_messages: onlyValue(
+    true,
+    "this worker deletes a message only after all its events are delivered (ack_messages: true); leaving read messages on the queue is not supported",
+  ),
+  direct_mode: onlyValue(
+    false,
+    "direct_mode: true is not supported (Devo does not document it); events carried in the messages themselves are read by the AWS collector's service-events-all and sqs-cloudwatch-consumer",
+  ),
+  do_not_send: onlyValue(
+    false,
+    "do_not_send: true is not supported: to collect without sending to Devo, use a console or file output",
+  ),
+  compressed_events: onlyValue(
+    false,
+    "compressed_events: true is not supported (Devo does not document it); compression of S3 objects is detected from their bytes, and `gzip: true` on a devo_platform output compresses what is sent",
+  ),
+  debug_md5: onlyValue(false, "debug_md5: true is not supported (Devo does not document it)"),
   /** Ours: one endpoint for every AWS client (emulators, VPC endpoints, S3-compatible stores). */
   endpoint_url: z.url().optional(),
   /** Ours: path-style S3 URLs. */

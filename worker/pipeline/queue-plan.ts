@@ -102,6 +102,14 @@ function bindingsOf(input: ConfiguredInput, service: ConfiguredService, problems
     problems.push(`inputs.${input.name}.region: needed, because the queue URL ${url} does not name a region`);
     return [];
   }
+  const regions = options.regions as string[] | undefined;
+  if (definition.input === "sqs_collector" && regions !== undefined && (regions.length > 1 || regions[0] !== region)) {
+    // A queue URL is in one region: a list that says otherwise would be ignored, so it is refused.
+    problems.push(
+      `${path}.regions: this service reads the queue ${url} in ${region}; [${regions.join(", ")}] cannot apply to it (use one input per region and queue)`,
+    );
+    return [];
+  }
   return [{ region, ref: { url }, service: { definition, options } }];
 }
 

@@ -6,12 +6,20 @@ import { s3FileTypeFilter } from "./api-service-options.ts";
  * Devo's names. Each service's schema is strict: an unknown key is a start-up error, never silently ignored.
  */
 export const commonSqsServiceOptions = {
-  /** Regions whose queues this service reads (defaults to the input's region). */
+  /** The region of the input's queue, when given: it must be the queue's own (a URL names one region). */
   regions: z.array(z.string().min(1)).min(1).optional(),
   /** Devo tag override; `[placeholders]` are filled from the record or the object key (see routing-template.ts). */
   routing_template: z.string().min(1).optional(),
-  /** Devo's `encoding` hint; accepted for existing configs, but compression is always sniffed from the bytes. */
-  encoding: z.enum(["gzip", "none", "plain", "zstd", "parquet"]).optional(),
+  /**
+   * Devo's `encoding` of the objects. gzip, zstd and plain objects are read as such (the bytes are sniffed, so a
+   * file that differs from the setting is still read right); Parquet is not read by this worker and is refused.
+   */
+  encoding: z
+    .enum(["gzip", "none", "plain", "zstd", "parquet"])
+    .refine((encoding) => encoding !== "parquet", {
+      message: "parquet objects are not supported by this worker (gzip, zstd and plain are)",
+    })
+    .optional(),
   /** CloudTrail records whose `eventName` is listed are dropped. */
   drop_event_names: z.array(z.string().min(1)).default([]),
   /**

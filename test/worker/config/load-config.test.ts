@@ -115,6 +115,34 @@ describe("loadConfig", () => {
     assert.match(problemsOf({ ...minimal({}), extra: true })[0], /^top level: unknown key 'extra'/);
   });
 
+  it("refuses the value of Devo's switches that this worker does not implement, saying why, instead of ignoring it", () => {
+    for (const [key, value] of [
+      ["ack_messages", false],
+      ["direct_mode", true],
+      ["do_not_send", true],
+      ["compressed_events", true],
+      ["debug_md5", true],
+    ] as const) {
+      const [problem, ...rest] = problemsOf(minimal({ [key]: value }));
+      assert.equal(rest.length, 0);
+      assert.match(problem, new RegExp(`^inputs\\.sqs_collector\\.${key}: .*not supported`));
+    }
+    const accepted = validateConfig(
+      minimal({
+        ack_messages: true,
+        direct_mode: false,
+        do_not_send: false,
+        compressed_events: false,
+        debug_md5: false,
+      }),
+    );
+    assert.equal(accepted.inputs.length, 1);
+    assert.match(
+      problemsOf(minimal({ services: { aws_sqs_cloudtrail: { encoding: "parquet" } } }))[0],
+      /encoding: parquet objects are not supported/,
+    );
+  });
+
   it("says where the API services' options are wrong", () => {
     const problems = problemsOf({
       outputs: { c: { type: "console" } },

@@ -139,6 +139,15 @@ describe("planning the queues of a configuration", () => {
     );
   });
 
+  it("refuses regions on an SQS collector service that differ from its queue's", () => {
+    const problems: string[] = [];
+    planQueues(input({ aws_sqs_cloudtrail: { regions: ["eu-west-1", "us-east-1"] } }), problems);
+    assert.match(problems[0] ?? "", /aws_sqs_cloudtrail\.regions: this service reads the queue .* in eu-west-1/);
+    const same: string[] = [];
+    planQueues(input({ aws_sqs_cloudtrail: { regions: ["eu-west-1"] } }), same);
+    assert.deepEqual(same, []);
+  });
+
   it("non-cloudwatch-logs with both modules on one queue name has one reader that tells them apart per object", () => {
     const inputs = validateConfig({
       outputs: { out: { type: "console" } },
