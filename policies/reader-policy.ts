@@ -1,13 +1,15 @@
 import { PolicyBuildError, type PolicyDocument, type PolicyStatement, policyDocument } from "./policy-document.ts";
 
 /**
- * The four queue actions a collector needs: receive, delete after delivery, extend visibility while an object is
- * in flight, and read attributes (queue depth, redrive settings). Sending and purging are deliberately absent.
+ * The queue actions a collector needs: receive, delete after delivery, extend visibility while an object is in
+ * flight, read attributes (queue depth, redrive settings), and find the queue's URL from its name (Devo's AWS
+ * collector takes queue names, resolved with GetQueueUrl). Sending and purging are deliberately absent.
  */
 export const READER_QUEUE_ACTIONS = [
   "sqs:ChangeMessageVisibility",
   "sqs:DeleteMessage",
   "sqs:GetQueueAttributes",
+  "sqs:GetQueueUrl",
   "sqs:ReceiveMessage",
 ] as const;
 

@@ -22,6 +22,8 @@ export interface HandoffQueue {
   service: string;
   input: InputType;
   queueUrl: string;
+  /** The queue's name: what Devo's AWS collector takes (`cloudwatch_sqs_queue_name`), resolved in `region`. */
+  queueName: string;
   queueArn?: string;
   region: string;
   /**
@@ -390,6 +392,7 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
       service,
       input: technology.input,
       queueUrl: candidate.url,
+      queueName: candidate.url.split("/").pop() ?? "",
       queueArn,
       region,
       workerSkips: whyWorkerSkips(service, technology.input),

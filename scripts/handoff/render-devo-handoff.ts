@@ -1,4 +1,5 @@
 import type { Handoff, HandoffQueue } from "./build-handoff.ts";
+import { AWS_COLLECTOR_QUEUE_KEY } from "./technologies.ts";
 
 /**
  * What Devo asks for to read a customer's queues (one collector per technology): the service, the queue URL and
@@ -8,6 +9,11 @@ import type { Handoff, HandoffQueue } from "./build-handoff.ts";
 
 function collectorKind(queue: HandoffQueue): string {
   return queue.input === "sqs_collector" ? "AWS SQS collector" : "AWS collector";
+}
+
+/** The setting under which Devo's AWS collector takes this queue by name; undefined for the SQS collector. */
+function queueNameKey(queue: HandoffQueue): string | undefined {
+  return queue.input === "aws" ? AWS_COLLECTOR_QUEUE_KEY[queue.service] : undefined;
 }
 
 export function renderHandoffJson(handoff: Handoff, generatedAt: Date): string {
@@ -30,6 +36,9 @@ export function renderHandoffJson(handoff: Handoff, generatedAt: Date): string {
       devo_collector: collectorKind(queue),
       devo_service: queue.service,
       queue_url: queue.queueUrl,
+      ...(queueNameKey(queue) === undefined
+        ? {}
+        : { queue_name: queue.queueName, queue_name_setting: queueNameKey(queue) }),
       ...(queue.queueArn === undefined ? {} : { queue_arn: queue.queueArn }),
       region: queue.region,
       ...access,
@@ -87,6 +96,9 @@ export function renderHandoffMarkdown(handoff: Handoff, generatedAt: Date): stri
       "",
       `- Devo service: ${code(queue.service)} (${collectorKind(queue)})`,
       `- SQS queue URL: ${code(queue.queueUrl)}`,
+      ...(queueNameKey(queue) === undefined
+        ? []
+        : [`- SQS queue name (the AWS collector's ${code(queueNameKey(queue) ?? "")}): ${code(queue.queueName)}`]),
       ...(queue.queueArn === undefined ? [] : [`- SQS queue ARN: ${code(queue.queueArn)}`]),
       `- Region: ${code(queue.region)}`,
       ...(handoff.roleArn === undefined ? [] : [`- Role ARN: ${code(handoff.roleArn)}`]),

@@ -1,6 +1,7 @@
 import { Document } from "yaml";
 import { WORKER_SECRET_ENV } from "../../infra/constructs/worker-container.ts";
-import type { Handoff } from "./build-handoff.ts";
+import type { Handoff, HandoffQueue } from "./build-handoff.ts";
+import { AWS_COLLECTOR_QUEUE_KEY } from "./technologies.ts";
 
 /** Devo's ingestion endpoints (DESIGN.md §6); the domain's region decides which one. */
 export const DEVO_ENDPOINTS = {
@@ -57,6 +58,18 @@ const ENV_HEADER = [
 ];
 
 /**
+ * How an input names its queue, as Devo's collector for it does: the SQS collector takes the queue URL
+ * (`base_url`), the AWS collector's services the queue name in each of their regions.
+ */
+function queueSettings(queue: HandoffQueue): Record<string, unknown> {
+  const nameKey = AWS_COLLECTOR_QUEUE_KEY[queue.service];
+  if (queue.input === "aws" && nameKey !== undefined) {
+    return { services: { [queue.service]: { [nameKey]: queue.queueName, regions: [queue.region] } } };
+  }
+  return { base_url: queue.queueUrl, services: { [queue.service]: {} } };
+}
+
+/**
  * A configuration in Devo's collector format that runs this worker against the stack's queues: one input per
  * queue (so per technology), the `devo_platform` output reading the domain's certificates from `certs/` or, for
  * ECS, from environment variables. Returned as a YAML document with comments, because a person finishes it.
@@ -76,9 +89,8 @@ export function renderWorkerConfig(handoff: Handoff, options: WorkerConfigOption
       id: queue.name,
       enabled: queue.workerSkips === undefined,
       region: queue.region,
-      base_url: queue.queueUrl,
+      ...queueSettings(queue),
       ...(credentials === undefined ? {} : { credentials }),
-      services: { [queue.service]: {} },
     };
   }
   const config = {

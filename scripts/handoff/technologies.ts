@@ -87,5 +87,14 @@ export function technologyOfService(service: string): Technology | undefined {
   return TECHNOLOGIES.find((technology) => technology.service === service);
 }
 
+/**
+ * The key under which Devo's AWS collector takes the queue (by name) of each of its queue services; the SQS
+ * collector's services take the queue URL (`base_url`) instead.
+ */
+export const AWS_COLLECTOR_QUEUE_KEY: Readonly<Record<string, string>> = {
+  "service-events-all": "cloudwatch_sqs_queue_name",
+  "sqs-cloudwatch-consumer": "cloudwatch_sqs_queue_name",
+};
+
 /** Services that cannot run from a queue URL alone: their options (format, tag) must be written by a person. */
 export const NEEDS_OPTIONS = new Set(["custom_service"]);

@@ -312,6 +312,7 @@ const RULES: Rule[] = [
         "sqs:ChangeMessageVisibility",
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
         "sqs:ReceiveMessage",
         "s3:GetObject",
         "kms:Decrypt",

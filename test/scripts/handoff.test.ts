@@ -153,7 +153,16 @@ describe("npm run handoff", () => {
     await writeHandoff([terraformFixture, "--out-dir", out, "--devo-region", "eu"]);
     const text = await readFile(join(out, "worker-config.yaml"), "utf8");
     const document = parseYaml(text) as {
-      inputs: Record<string, { type: string; enabled: boolean; base_url: string; credentials: Record<string, string> }>;
+      inputs: Record<
+        string,
+        {
+          type: string;
+          enabled: boolean;
+          base_url?: string;
+          credentials: Record<string, string>;
+          services: Record<string, Record<string, unknown>>;
+        }
+      >;
       outputs: { devo_1: { type: string; config: Record<string, unknown> } };
     };
     const config = validateConfig(document, "worker-config.yaml");
@@ -161,7 +170,16 @@ describe("npm run handoff", () => {
     assert.deepEqual(Object.keys(document.inputs).sort(), Object.keys(QUEUES).sort());
     for (const [technology, queue] of Object.entries(QUEUES)) {
       const input = document.inputs[technology];
-      assert.equal(input.base_url, queue.url);
+      if (input.type === "aws") {
+        // Devo's AWS collector takes the queue by name, in each of the service's regions.
+        assert.equal(input.base_url, undefined, technology);
+        assert.deepEqual(input.services[queue.service], {
+          cloudwatch_sqs_queue_name: queue.url.split("/").pop(),
+          regions: [queue.url.split(".")[1]],
+        });
+      } else {
+        assert.equal(input.base_url, queue.url);
+      }
       // Enabled exactly when this worker can run the service from the queue alone: a disabled input is the honest
       // answer for the others (custom_service needs a format and a tag that no stack output carries).
       const runnable =

@@ -48,6 +48,8 @@ export function itReadsOnlyTheDirectPipeline(synth: Synth, principal: string, re
       assert.equal(await sqs(action, "acme-cloudtrail"), "ImplicitlyDenied", action);
     }
     assert.equal(await sqs("sqs:ReceiveMessage", "acme-cloudtrail-dlq"), "ImplicitlyDenied");
+    // Devo's AWS collector looks its queues up by name: only the collector's own queues can be found that way.
+    assert.equal(await sqs("sqs:GetQueueUrl", "acme-cloudtrail-dlq"), "ImplicitlyDenied");
     assert.equal(await sqs("sqs:ReceiveMessage", "payments-orders"), "ImplicitlyDenied");
     const foreign = await decide({
       principal,
