@@ -218,7 +218,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   objectService({
     name: "aws_sqs_cisco_umbrella",
     framing: "csv lines",
-    table: "sig.cisco.umbrella.dns (.proxy, .ip, .firewall by key)",
+    table: "sig.cisco.umbrella.dns (.ip, .proxy, .firewall, .audit, .intrusion, .dlp by key folder)",
     format: fixed(umbrellaFormat),
   }),
   objectService({
@@ -244,13 +244,13 @@ export const SERVICES: readonly ServiceDefinition[] = [
   objectService({
     name: "aws_sqs_lacework",
     framing: "ndjson",
-    table: "monitor.lacework.<data type>",
+    table: "monitor.lacework.agent.<type> | monitor.lacework.<data type>",
     format: fixed(laceworkFormat),
   }),
   objectService({
     name: "aws_sqs_palo_alto",
     framing: "lines",
-    table: "firewall.paloalto.<file-log_type>",
+    table: "firewall.paloalto.<log type>[.leef|.json]",
     format: fixed(paloAltoFormat),
   }),
   objectService({
