@@ -5,8 +5,12 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig, validateConfig } from "../../../worker/config/load-config.ts";
 
-/** Devo's "flexible example" of the SQS collector, filled in with values. */
-const DEVO_SQS_EXAMPLE = `
+/**
+ * An SQS collector configuration with the keys of the "Flexible Example" on Devo's SQS collector page. That page is
+ * not on file here (only the AWS collector's template is, and is tested verbatim in devo-aws-template.test.ts), so
+ * this is our transcription, not Devo's text.
+ */
+const SQS_COLLECTOR_EXAMPLE = `
 globals:
   debug: false
   id: not_used
@@ -81,8 +85,8 @@ const minimal = (input: Record<string, unknown>) => ({
 });
 
 describe("loadConfig", () => {
-  it("loads Devo's SQS collector example as it is", async () => {
-    await withFile(DEVO_SQS_EXAMPLE, async (path) => {
+  it("loads an SQS collector configuration with the keys of Devo's example", async () => {
+    await withFile(SQS_COLLECTOR_EXAMPLE, async (path) => {
       const config = await loadConfig(path);
       const [input] = config.inputs;
       assert.equal(input.type, "sqs_collector");
