@@ -83,6 +83,47 @@ describe("decompress", () => {
     assert.equal(garbage.finish(), "corrupt data (bad frame magic)");
   });
 
+  it("inflates a zstd bomb handed over in one chunk in bounded steps, and stops when the reader stops", async () => {
+    // 64 MiB of zeros in one frame of about 2 KiB: one network chunk that decoders fed whole turn into all of it.
+    const bomb = zlib.zstdCompressSync(Buffer.alloc(64 * 1024 * 1024));
+    assert.ok(bomb.length < 16 * 1024);
+    // Counts what the decoder produces, read or not: the bound is on what it makes ahead of the reader.
+    let produced = 0;
+    const prototype = zlib.ZstdDecompress.prototype;
+    const push = prototype.push;
+    prototype.push = function (this: zlib.ZstdDecompress, chunk: unknown, encoding?: BufferEncoding) {
+      if (chunk instanceof Uint8Array) produced += chunk.length;
+      return push.call(this, chunk, encoding);
+    };
+    try {
+      const reader = decompress(chunked(bomb, bomb.length));
+      let read = 0;
+      for (let i = 0; i < 8; i++) {
+        const next = await reader.next();
+        assert.equal(next.done, false);
+        assert.ok(next.value.length <= 256 * 1024, `chunk of ${next.value.length} bytes`);
+        read += next.value.length;
+      }
+      assert.ok(produced - read <= 4 * 1024 * 1024, `${produced} bytes inflated for ${read} read`);
+      await reader.return(undefined);
+      const stoppedAt = produced;
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(produced, stoppedAt, "nothing more inflated once the reader stopped");
+
+      // Read to the end, the same object gives all its bytes in bounded chunks.
+      let total = 0;
+      let largest = 0;
+      for await (const chunk of decompress(chunked(bomb, bomb.length))) {
+        total += chunk.length;
+        largest = Math.max(largest, chunk.length);
+      }
+      assert.equal(total, 64 * 1024 * 1024);
+      assert.ok(largest <= 256 * 1024);
+    } finally {
+      prototype.push = push;
+    }
+  });
+
   it("lets an error of the body itself through unchanged", async () => {
     const failure = new Error("connection reset by peer");
     async function* body() {
