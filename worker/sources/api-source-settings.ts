@@ -28,9 +28,29 @@ export interface ApiSourceDeps {
   clock?: Clock;
 }
 
-/** An API source's SDK client configuration: its region, endpoint and credentials, with the SDK's own retries. */
-export function sdkClientConfig(settings: ApiSourceSettings<unknown>) {
-  return { region: settings.region, endpoint: settings.endpointUrl, credentials: settings.credentials, ...SDK_RETRY };
+/**
+ * How long an API request may take: to connect, and to answer once sent. The SDK sets no limit by default, so an
+ * endpoint that accepts the connection and never answers held a source (and the worker's stop) forever. A timeout
+ * is retried like any transient error.
+ */
+export const API_TIMEOUTS = { connectionTimeout: 10_000, requestTimeout: 60_000 } as const;
+
+/**
+ * An API source's SDK client configuration: its region, endpoint and credentials, with the SDK's own retries and
+ * request timeouts (`timeouts` overrides them, for tests).
+ */
+export function sdkClientConfig(
+  settings: ApiSourceSettings<unknown>,
+  timeouts: { connectionTimeout: number; requestTimeout: number } = API_TIMEOUTS,
+) {
+  return {
+    region: settings.region,
+    endpoint: settings.endpointUrl,
+    credentials: settings.credentials,
+    // Without throwOnRequestTimeout the SDK only logs a warning when the timeout passes, and goes on waiting.
+    requestHandler: { ...timeouts, throwOnRequestTimeout: true },
+    ...SDK_RETRY,
+  };
 }
 
 /** With `untilIdle`, an API failure that survives this many attempts ends the run instead of waiting forever. */

@@ -155,6 +155,7 @@ export class CloudTrailLookupSource implements Source {
                 MaxResults: PAGE_SIZE,
                 ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
               }),
+              { abortSignal: round.retry.signal },
             );
           } catch (error) {
             if ((error as Error).name === "InvalidNextTokenException") {

@@ -120,6 +120,7 @@ export class CloudWatchLogsSource implements Source {
                 ...(prefix !== "" ? { logGroupNamePrefix: prefix } : {}),
                 ...(token !== undefined ? { nextToken: token } : {}),
               }),
+              { abortSignal: retry.signal },
             );
           },
           retry,
@@ -160,6 +161,7 @@ export class CloudWatchLogsSource implements Source {
                 startFromHead: true,
                 ...(token !== undefined ? { nextToken: token } : {}),
               }),
+              { abortSignal: round.retry.signal },
             );
           },
           round.retry,

@@ -124,6 +124,7 @@ export class CloudWatchMetricsSource implements Source {
                 ...(namespace !== undefined ? { Namespace: namespace } : {}),
                 ...(token !== undefined ? { NextToken: token } : {}),
               }),
+              { abortSignal: retry.signal },
             ),
           retry,
         );
@@ -196,6 +197,7 @@ export class CloudWatchMetricsSource implements Source {
               ScanBy: "TimestampAscending",
               ...(token !== undefined ? { NextToken: token } : {}),
             }),
+            { abortSignal: retry.signal },
           );
           // A query that failed inside a successful call would silently lose its datapoints: the call is
           // retried instead, and the error names the metric.
