@@ -75,9 +75,11 @@ export class SigV4Signer {
     for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
     if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken;
     const names = Object.keys(headers).sort();
-    const canonicalHeaders = names.map((name) => `${name}:${headers[name].trim().replace(/\s+/g, " ")}\n`).join("");
+    const canonicalHeaders = names.map((name) => `${name}:${canonicalValue(headers[name])}\n`).join("");
     const signedHeaders = names.join(";");
-    const [path, query = ""] = request.path.split("?", 2);
+    const mark = request.path.indexOf("?");
+    const path = mark === -1 ? request.path : request.path.slice(0, mark);
+    const query = mark === -1 ? "" : request.path.slice(mark + 1);
     const canonicalRequest = [
       request.method,
       path,
@@ -95,14 +97,28 @@ export class SigV4Signer {
   }
 }
 
+/**
+ * A header value as SigV4 signs it: line breaks become spaces, runs of spaces and tabs one space, no space at either
+ * end. Only spaces and tabs: other Unicode white space (a no-break space) is part of the value, as the SDK signs it.
+ */
+function canonicalValue(value: string): string {
+  return value
+    .replace(/[\r\n]/g, " ")
+    .replace(/[ \t]+/g, " ")
+    .replace(/^ | $/g, "");
+}
+
 /** Query parameters sorted by name then value, each part in SigV4's strict percent-encoding. */
 function canonicalQuery(query: string): string {
   if (query === "") return "";
   return query
     .split("&")
     .map((pair) => {
-      const [name, value = ""] = pair.split("=", 2).map((part) => uriEncode(decodeURIComponent(part)));
-      return [name, value] as const;
+      // Only the first `=` separates: a value may hold more of them (`a=b=c` is `a` = `b=c`).
+      const at = pair.indexOf("=");
+      const name = at === -1 ? pair : pair.slice(0, at);
+      const value = at === -1 ? "" : pair.slice(at + 1);
+      return [uriEncode(decodeURIComponent(name)), uriEncode(decodeURIComponent(value))] as const;
     })
     .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : av > bv ? 1 : 0) : a < b ? -1 : 1))
     .map(([name, value]) => `${name}=${value}`)
