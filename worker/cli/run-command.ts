@@ -10,7 +10,7 @@ import { createOutputs } from "../outputs/create-outputs.ts";
 import { buildSources } from "../pipeline/build-sources.ts";
 import { messageReaders } from "../pipeline/message-readers.ts";
 import { Pipeline, type RunSummary } from "../pipeline/pipeline.ts";
-import { createStateStore } from "../state/create-state-store.ts";
+import { createStateStore, persistenceProblem } from "../state/create-state-store.ts";
 import type { CommandIo } from "./command-io.ts";
 
 export const RUN_USAGE = `aws-devo-collector run --config FILE [options]
@@ -61,6 +61,8 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
   try {
     const config: Config =
       configPath !== undefined ? await loadConfig(configPath) : loadConfigFromEnv(configEnv as string);
+    const stateProblem = await persistenceProblem(config.globals.persistence);
+    if (stateProblem !== undefined) throw new ConfigError(configSource, [stateProblem]);
     if (config.globals.debug) logger.level = "debug";
     const metrics = createMetrics();
     const certsDir =

@@ -13,7 +13,20 @@ export interface ApiPage {
   commit(): Promise<void>;
 }
 
-type Outcome = { acked: true } | { acked: false; error: Error };
+type Outcome = { acked: true } | { acked: false; error: Error } | { saveFailed: Error };
+
+/**
+ * The page was delivered but its cursor could not be saved. Offering it again would deliver it again, forever:
+ * the source stops instead, and says what failed.
+ */
+export class CursorSaveError extends Error {
+  constructor(sourceId: string, page: string, cause: Error) {
+    super(
+      `${sourceId}: ${page} was delivered, but saving the cursor failed (${cause.message}); the source stops, and after a restart this page is sent again`,
+    );
+    this.name = "CursorSaveError";
+  }
+}
 
 export interface DeliveryContext {
   clock: Clock;
@@ -42,8 +55,13 @@ export async function* deliverPage(page: ApiPage, ctx: DeliveryContext): AsyncGe
       events: page.events(),
       async ack() {
         if (done) return;
-        await page.commit();
         done = true;
+        try {
+          await page.commit();
+        } catch (error) {
+          settle({ saveFailed: error as Error });
+          return;
+        }
         settle({ acked: true });
       },
       async nack(error: Error) {
@@ -54,6 +72,7 @@ export async function* deliverPage(page: ApiPage, ctx: DeliveryContext): AsyncGe
     };
     yield item;
     const outcome = await settled;
+    if ("saveFailed" in outcome) throw new CursorSaveError(ctx.sourceId, page.description, outcome.saveFailed);
     if (outcome.acked) return true;
     if (outcome.error instanceof WorkAbandoned || ctx.signal.aborted) return false;
     const delay = backoffDelay(attempt, 1000, 60_000);

@@ -23,8 +23,8 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 /** A configuration the worker accepts: a console output, and only a disabled input (nothing would reach AWS). */
-const VALID = stringify({
-  globals: { name: "env-test" },
+const VALID_DOCUMENT = {
+  globals: { name: "env-test" } as Record<string, unknown>,
   outputs: { console_1: { type: "console" } },
   inputs: {
     sqs_collector: {
@@ -34,7 +34,8 @@ const VALID = stringify({
       services: { aws_sqs_cloudtrail: {} },
     },
   },
-});
+};
+const VALID = stringify(VALID_DOCUMENT);
 
 describe("run --config-env NAME", () => {
   const set: string[] = [];
@@ -170,4 +171,27 @@ describe("the worker process with its configuration in a variable", () => {
 // ConfigError is what run turns into exit 2: loadConfigFromEnv must throw it, not a plain Error.
 it("loadConfigFromEnv throws ConfigError", () => {
   assert.throws(() => loadConfigFromEnv("TEST_ABSENT", {}), ConfigError);
+});
+
+describe("run with a persistence directory that cannot hold cursors", () => {
+  it("refuses to start (exit 2), naming the key and the directory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "state-check-"));
+    try {
+      // A directory path under a regular file: not creatable, whoever runs the test (root included).
+      const blocker = join(dir, "a-file");
+      await writeFile(blocker, "");
+      const config = join(dir, "config.yaml");
+      const document = structuredClone(VALID_DOCUMENT);
+      document.globals.persistence = { type: "filesystem", config: { directory_name: join(blocker, "state") } };
+      await writeFile(config, stringify(document));
+      const result = await run(["--config", config]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        /globals\.persistence\.config\.directory_name: .*a-file\/state cannot hold the API services' cursors \(ENOTDIR\)/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

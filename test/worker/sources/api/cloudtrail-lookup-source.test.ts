@@ -144,32 +144,6 @@ describe("CloudTrailLookupSource", () => {
     assert.equal(state.writes.length, 2, "one cursor write per acknowledged page");
   });
 
-  it("hands a page back when its cursor cannot be saved, and offers it again", async () => {
-    const data = events(30, T0 - 2_000_000, 10);
-    trail.on(LookupEventsCommand).callsFake(fakeLookupEvents(() => data, { pageSize: 10 }));
-    const memory = new MemoryStateStore();
-    let failures = 1;
-    const flaky: StateStore = {
-      describe: (key) => memory.describe(key),
-      read: (key, kind, schema) => memory.read(key, kind, schema),
-      async write(key, kind, cursor) {
-        if (failures-- > 0) throw new Error("ENOSPC: no space left on device");
-        await memory.write(key, kind, cursor);
-      },
-    };
-    const source = makeSource(flaky, clock);
-    const controller = new AbortController();
-    const seen: string[] = [];
-    for await (const item of source.work(controller.signal, { untilIdle: true })) {
-      for await (const batch of item.events) seen.push(...ids(batch));
-      await item.ack().catch((error: Error) => item.nack(error));
-    }
-    // Page 1 was delivered twice (its first ack failed), then everything once: at-least-once, never lost.
-    assert.equal(seen.length, 40);
-    assert.deepEqual([...new Set(seen)].sort(), data.map((e) => e.id).sort());
-    assert.equal(memory.writes.length, 3);
-  });
-
   it("restarts exactly where it stopped: no event skipped or repeated, whatever the page and second boundaries", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -257,5 +231,33 @@ describe("CloudTrailLookupSource", () => {
       assert.match(error.message, /AccessDeniedException/);
       return true;
     });
+  });
+  it("stops with the true cause when a delivered page's cursor cannot be saved, instead of sending it again", async () => {
+    const data = events(30, T0 - 3_000_000, 10);
+    trail.on(LookupEventsCommand).callsFake(fakeLookupEvents(() => data));
+    const writes: unknown[] = [];
+    const failingState: StateStore = {
+      read: async () => undefined,
+      write: async (_key, _kind, cursor) => {
+        writes.push(cursor);
+        throw Object.assign(new Error("EROFS: read-only file system, open 'state/aws/x.json'"), { code: "EROFS" });
+      },
+      describe: () => "state/aws/audit-events-all/eu-west-1.json",
+    };
+    const source = new CloudTrailLookupSource(
+      {
+        inputId: "aws",
+        serviceName: "audit-events-all",
+        region: REGION,
+        options: auditEventsOptions.parse({ start_time: new Date(T0 - 3_600_000).toISOString() }),
+      },
+      { state: failingState, logger: silentLogger(), clock, rateLimiter: new RateLimiter(2, clock) },
+    );
+    await assert.rejects(drain(source, { untilIdle: false }), (error: Error) => {
+      assert.equal(error.name, "CursorSaveError");
+      assert.match(error.message, /was delivered, but saving the cursor failed \(EROFS: read-only file system/);
+      return true;
+    });
+    assert.equal(writes.length, 1, "one save attempt: the page is not offered again");
   });
 });
