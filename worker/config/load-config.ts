@@ -131,6 +131,20 @@ export function loadConfigFromEnv(name: string, env: Record<string, string | und
   return parseConfigText(text, source, { quoteSource: false });
 }
 
+/** Keys whose values are secrets, as Devo's and our configurations name them. */
+const SECRET_KEY =
+  /^(\s*(?:-\s*)?["']?[\w.-]*(?:secret|password|passphrase|token|access_key|external_id)[\w.-]*["']?\s*:\s*)\S.*$/gim;
+/** AWS access key ids and 40-character secret keys, wherever they stand. */
+const SECRET_VALUE = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+
+/**
+ * A YAML error quotes the offending line: the value of a secret-looking key, and anything shaped like an AWS key,
+ * is masked there, so a typo next to a secret does not print the secret in a log.
+ */
+export function maskSecrets(text: string): string {
+  return text.replace(SECRET_KEY, "$1***").replace(SECRET_VALUE, "***");
+}
+
 function parseConfigText(text: string, source: string, options: { quoteSource: boolean }): Config {
   let document: unknown;
   try {
@@ -139,6 +153,7 @@ function parseConfigText(text: string, source: string, options: { quoteSource: b
     let detail = error instanceof YAMLParseError ? error.message : String(error);
     // prettyErrors appends ":\n\n<the offending line>\n<caret>"; the first line keeps the position only.
     if (!options.quoteSource) detail = detail.split("\n")[0].replace(/:$/, "");
+    else detail = maskSecrets(detail);
     throw new ConfigError(source, [`not valid YAML: ${detail}`]);
   }
   return validateConfig(document, source);

@@ -188,4 +188,25 @@ describe("loadConfig", () => {
       );
     });
   });
+
+  it("quotes the line of a YAML syntax error with secret values masked", async () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    // The YAML parser quotes the line it stopped at: here, the one holding the secret.
+    const cases = [
+      { text: `inputs:\n  aws:\n    credentials:\n      access_secret: ${secret}: oops\n`, hidden: secret },
+      { text: `outputs:\n  devo:\n    config:\n      key_passphrase: "hunter2" trailing\n`, hidden: "hunter2" },
+      { text: `inputs:\n  aws:\n    note: AKIAIOSFODNN7EXAMPLE: x\n`, hidden: "AKIAIOSFODNN7EXAMPLE" },
+    ];
+    for (const { text, hidden } of cases) {
+      await withFile(text, async (path) => {
+        await assert.rejects(loadConfig(path), (error: Error) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /not valid YAML: .* at line \d+, column \d+/);
+          assert.match(error.message, /\*\*\*/, "the line is quoted, masked");
+          assert.ok(!error.message.includes(hidden), `${hidden} is not printed: ${error.message}`);
+          return true;
+        });
+      });
+    }
+  });
 });
