@@ -1,5 +1,6 @@
 import type { DevoEvent } from "../pipeline/event.ts";
 import { countSkipped, type ObjectContext } from "../services/service-definition.ts";
+import { MAX_RECORD_DEPTH, nestedDeeperThan } from "./json-splitter.ts";
 import { tagLevel } from "./tag.ts";
 
 export const SERVICE_EVENTS_TAG = "cloud.aws.cloudwatch.events";
@@ -10,6 +11,11 @@ export const SECURITY_HUB_TAG = "cloud.aws.securityhub.findings";
  * notification whose `Message` is the event (EventBridge → SNS → SQS without raw delivery).
  */
 export function parseEventBridgeBody(body: string, context: ObjectContext): Record<string, unknown> | undefined {
+  // The event is re-serialised (JSON.stringify recurses): one nested past reason is skipped, not thrown.
+  if (nestedDeeperThan(body)) {
+    countSkipped(context.stats, DEEP_REASON);
+    return undefined;
+  }
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -18,6 +24,10 @@ export function parseEventBridgeBody(body: string, context: ObjectContext): Reco
     return undefined;
   }
   if (isObject(value) && value.Type === "Notification" && typeof value.Message === "string") {
+    if (nestedDeeperThan(value.Message)) {
+      countSkipped(context.stats, DEEP_REASON);
+      return undefined;
+    }
     try {
       value = JSON.parse(value.Message);
     } catch {
@@ -31,6 +41,8 @@ export function parseEventBridgeBody(body: string, context: ObjectContext): Reco
   }
   return value;
 }
+
+const DEEP_REASON = `record nested deeper than ${MAX_RECORD_DEPTH} levels`;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);

@@ -6,12 +6,13 @@ import { ObjectReadError } from "./object-read-error.ts";
  * - `record`: a JSON text (an element of a split array, or a whole top-level value), whitespace outside strings
  *   removed so it is what Devo stores; not yet validated (JSON.parse is the parser's job);
  * - `oversize`: a record longer than `maxRecordBytes` (not kept in memory, only counted);
+ * - `deep`: a record nested deeper than `maxDepth` levels (not kept in memory, only counted);
  * - `garbage`: bytes between top-level values that are not JSON (lenient mode only);
  * - `truncated`: the object ended inside a record (lenient mode only);
  * - `unterminated`: a record cut short, found because a new line started the next one (`lineResync` only).
  */
 export interface JsonPiece {
-  kind: "record" | "oversize" | "garbage" | "truncated" | "unterminated";
+  kind: "record" | "oversize" | "deep" | "garbage" | "truncated" | "unterminated";
   text: string;
   /** Byte offset of the piece in the decompressed object, for error messages. */
   offset: number;
@@ -31,6 +32,8 @@ export interface JsonSplitOptions {
   strict?: boolean;
   /** Longest record kept in memory; longer ones are counted as `oversize` and skipped. */
   maxRecordBytes?: number;
+  /** Deepest nesting of objects and arrays in a record (`{"a":1}` is 1); deeper ones are `deep` and skipped. */
+  maxDepth?: number;
   /**
    * One-record-per-line objects (NDJSON, Firehose with a newline delimiter): a line break followed by `{` inside an
    * unfinished top-level record means that record was cut short, so scanning starts again at the new line instead
@@ -57,6 +60,12 @@ const MODE_VALUE = 1; // inside a top-level value that is kept whole (until a sp
 const MODE_CONTAINER = 2; // inside a top-level container whose split array elements are records
 
 const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
+/**
+ * Nesting beyond this is no log record but a hostile or broken one. Parsers downstream re-serialise records with
+ * JSON.stringify, which recurses: under Node 24 it overflows the stack at about 4,400 levels and takes the whole
+ * object down with it. Devo's own (Python) collector stops near 1,000 levels too.
+ */
+export const MAX_RECORD_DEPTH = 1000;
 
 function isWhitespace(c: number): boolean {
   return c === SPACE || c === LF || c === CR || c === TAB;
@@ -73,6 +82,7 @@ export class JsonSplitter {
   private readonly splitTopLevelArrays: boolean;
   private readonly strict: boolean;
   private readonly maxRecordBytes: number;
+  private readonly maxDepth: number;
   private readonly lineResync: boolean;
   private lfPending = false; // the previous chunk ended with a line break inside a record (lineResync)
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -103,6 +113,7 @@ export class JsonSplitter {
   private pieceParts: Uint8Array[] = [];
   private pieceBytes = 0;
   private pieceOversize = false;
+  private pieceDeep = false;
   private pieceWhitespace = false;
   private pieceFrom = "";
 
@@ -113,6 +124,7 @@ export class JsonSplitter {
     this.splitTopLevelArrays = options.splitTopLevelArrays ?? false;
     this.strict = options.strict ?? false;
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.maxDepth = options.maxDepth ?? MAX_RECORD_DEPTH;
     this.lineResync = (options.lineResync ?? false) && !this.strict && this.splitKeys.size === 0;
   }
 
@@ -186,6 +198,7 @@ export class JsonSplitter {
         }
         this.depth++;
         if (this.depth === 1) this.expectKey = false;
+        if (this.pieceActive && this.depth - this.pieceDepth > this.maxDepth) this.setDeep();
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         if (this.pieceScalar && this.depth === this.elementDepth) this.endPiece(chunk, i, out);
         this.depth--;
@@ -258,6 +271,7 @@ export class JsonSplitter {
     this.pieceParts = [];
     this.pieceBytes = 0;
     this.pieceOversize = false;
+    this.pieceDeep = false;
     this.pieceWhitespace = false;
     this.pieceFrom = this.mode === MODE_CONTAINER ? this.arrayKey : "";
   }
@@ -267,6 +281,10 @@ export class JsonSplitter {
     this.pieceActive = false;
     this.pieceScalar = false;
     const length = this.pieceBytes + end - this.pieceStart;
+    if (this.pieceDeep) {
+      out.push({ kind: "deep", text: "", offset: this.pieceOffset, from: this.pieceFrom });
+      return;
+    }
     if (this.pieceOversize || length > this.maxRecordBytes) {
       this.pieceParts = [];
       out.push({ kind: "oversize", text: "", offset: this.pieceOffset, from: this.pieceFrom });
@@ -286,7 +304,7 @@ export class JsonSplitter {
 
   private saveChunkTail(chunk: Uint8Array): void {
     const n = chunk.length;
-    if (this.pieceActive && !this.pieceOversize) {
+    if (this.pieceActive && !this.pieceOversize && !this.pieceDeep) {
       this.pieceBytes += n - this.pieceStart;
       if (this.pieceBytes > this.maxRecordBytes) {
         this.pieceOversize = true;
@@ -308,6 +326,7 @@ export class JsonSplitter {
   private scanRecordBody(chunk: Uint8Array, from: number, _out: JsonPiece[]): number {
     const n = chunk.length;
     const target = this.pieceDepth + 1;
+    const tooDeep = this.pieceDepth + this.maxDepth;
     let depth = this.depth;
     let whitespace = this.pieceWhitespace;
     let i = from;
@@ -329,7 +348,7 @@ export class JsonSplitter {
           break;
         }
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        depth++;
+        if (++depth > tooDeep && !this.pieceDeep) this.setDeep();
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         if (depth === target) break;
         depth--;
@@ -350,6 +369,7 @@ export class JsonSplitter {
   private scanRecordBodyResync(chunk: Uint8Array, from: number, out: JsonPiece[]): number {
     const n = chunk.length;
     const target = this.pieceDepth + 1;
+    const tooDeep = this.pieceDepth + this.maxDepth;
     let depth = this.depth;
     let whitespace = this.pieceWhitespace;
     let inString = this.inString;
@@ -375,7 +395,7 @@ export class JsonSplitter {
       } else if (c === QUOTE) {
         inString = true;
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        depth++;
+        if (++depth > tooDeep && !this.pieceDeep) this.setDeep();
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         if (depth === target) break;
         depth--;
@@ -388,6 +408,12 @@ export class JsonSplitter {
     this.inString = inString;
     this.pendingEscape = escaped;
     return i;
+  }
+
+  /** The record being scanned is nested too deeply: what was kept of it goes, the rest is only scanned. */
+  private setDeep(): void {
+    this.pieceDeep = true;
+    this.pieceParts = [];
   }
 
   /** Gives up the record being scanned as cut short; scanning goes on between top-level values. */
@@ -474,4 +500,24 @@ export function compactJson(text: string): string {
     }
   }
   return runStart === 0 ? text : out + text.slice(runStart);
+}
+
+/** Whether the JSON text nests objects and arrays deeper than `max` levels (strings are skipped, not parsed). */
+export function nestedDeeperThan(text: string, max: number = MAX_RECORD_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > max) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
 }

@@ -6,9 +6,9 @@ import {
   type ServiceDefinition,
 } from "../services/service-definition.ts";
 import { decompress } from "./decompress.ts";
-import { type JsonPiece, JsonSplitter } from "./json-splitter.ts";
+import { type JsonPiece, JsonSplitter, MAX_RECORD_DEPTH } from "./json-splitter.ts";
 import { type LinePiece, LineSplitter } from "./line-splitter.ts";
-import type { ObjectFormat, RecordParser } from "./object-format.ts";
+import type { ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
 import { RoutingTemplate, type RoutingTemplateOptions } from "./routing-template.ts";
 
 /** A batch is handed on at this many events or message bytes, whichever comes first. */
@@ -84,7 +84,7 @@ function* parseJsonPieces(
 ): Generator<DevoEvent[]> {
   for (const piece of pieces) {
     if (piece.kind === "record") {
-      parser.parse(piece, batcher.pending);
+      parseRecord(parser, piece, batcher, context);
       if (batcher.settle(context)) yield batcher.take();
     } else {
       countSkipped(context.stats, JSON_PIECE_REASONS[piece.kind]);
@@ -95,6 +95,7 @@ function* parseJsonPieces(
 
 const JSON_PIECE_REASONS = {
   oversize: "record too large",
+  deep: `record nested deeper than ${MAX_RECORD_DEPTH} levels`,
   garbage: "invalid JSON between records",
   truncated: "truncated record at end of object",
   unterminated: "unterminated record (the next line starts a new one)",
@@ -111,10 +112,26 @@ function* parseLines(
       countSkipped(context.stats, "line too long");
       continue;
     }
-    parser.parse(line, batcher.pending);
+    parseRecord(parser, line, batcher, context);
     if (batcher.settle(context)) yield batcher.take();
   }
   lines.length = 0;
+}
+
+/**
+ * Parses one record; a record the runtime cannot handle (a RangeError: call stack or string length exhausted by
+ * its size or nesting) is skipped and counted like any bad record, and the events it had begun to give are
+ * dropped, instead of failing the whole object and every good record in it.
+ */
+function parseRecord(parser: RecordParser, record: ObjectRecord, batcher: Batcher, context: ObjectContext): void {
+  const before = batcher.pending.length;
+  try {
+    parser.parse(record, batcher.pending);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    batcher.pending.length = before;
+    countSkipped(context.stats, `record the runtime cannot process (${error.message})`);
+  }
 }
 
 /** Collects events into batches bounded by count and bytes; counts events in the stats as they settle. */
