@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import { realpathSync } from "node:fs";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import type { CommandIo } from "./cli/command-io.ts";
 
 const USAGE = `aws-devo-collector — AWS logs (S3 + SQS, CloudTrail, CloudWatch) into Devo
@@ -50,8 +52,39 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   }
 }
 
-// Run when executed as a program (node, deno or the bundle), not when imported by a test.
-if (import.meta.main ?? process.argv[1]?.endsWith("main.ts")) {
+/** Node.js releases older than this lack APIs the worker uses (and `import.meta.main`). */
+const MIN_NODE_MAJOR = 24;
+
+/**
+ * Whether this module is the program being run (node, deno or the bundle), not a module a test imported. Node
+ * before 24.2 has no `import.meta.main`: there the script's real path is compared with this module's file.
+ */
+function isProgram(): boolean {
+  if (typeof import.meta.main === "boolean") return import.meta.main;
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+/** The refusal to run on a Node.js too old for the worker, or undefined (Deno reports its own Node version). */
+function runtimeProblem(): string | undefined {
+  if ("Deno" in globalThis) return undefined;
+  const major = Number(process.versions.node.split(".")[0]);
+  return major >= MIN_NODE_MAJOR
+    ? undefined
+    : `aws-devo-collector requires Node.js >= ${MIN_NODE_MAJOR} (found v${process.versions.node})\n`;
+}
+
+if (isProgram()) {
+  const problem = runtimeProblem();
+  if (problem !== undefined) {
+    process.stderr.write(problem);
+    process.exit(1);
+  }
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     // Exit explicitly: idle keep-alive sockets of the AWS clients must not hold a finished run open.
     (code) => process.exit(code),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -116,6 +116,21 @@ describe("dist/aws-devo-collector.mjs", () => {
       }
     });
   }
+
+  // A distribution's own Node (systemd units often use it) is older: the bundle must say so, not exit 0 silently.
+  test("under a Node.js older than 24: says which version it needs and exits 1", async (t) => {
+    const older = ["/usr/bin/node", "/usr/local/bin/node"].find((path) => {
+      const found = spawnSync(path, ["-p", "process.versions.node"], { encoding: "utf8" });
+      return found.status === 0 && Number(found.stdout.split(".")[0]) < 24;
+    });
+    if (older === undefined) {
+      t.skip("no Node.js older than 24 on this machine (/usr/bin/node, /usr/local/bin/node)");
+      return;
+    }
+    const result = await runBundle([older], bundle, ["run", "--config", "/nonexistent.yaml"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^aws-devo-collector requires Node\.js >= 24 \(found v\d+\.\d+\.\d+\)\n$/);
+  });
 
   for (const runtime of RUNTIMES) {
     test(`under ${runtime.name}: the Dockerfile's HEALTHCHECK command passes against the running bundle, which stops cleanly on SIGTERM`, async () => {
