@@ -128,6 +128,13 @@ export class SqsSource implements Source {
           } catch (error) {
             if (signal.aborted) break;
             failures++;
+            // A run that must end (--until-idle) ends on an error no retry can fix, or on one that outlasts the
+            // retries, with the cause, instead of retrying forever and exiting 0 later.
+            if (options.untilIdle && (isPermanent(error) || failures >= UNTIL_IDLE_MAX_RECEIVE_FAILURES)) {
+              throw new Error(
+                `${this.id}: receiving from ${this.#settings.queueUrl} failed${failures > 1 ? ` ${failures} times` : ""}: ${describeCause(error)}`,
+              );
+            }
             const delay = backoffDelay(failures, 500, 30_000);
             this.#deps.logger.error(
               { source: this.id, queue: this.#settings.queueUrl, err: describeCause(error), retryInMs: delay },
@@ -504,6 +511,28 @@ class ServiceReadError extends Error {
     super(message);
     this.service = service;
   }
+}
+
+/** With `--until-idle`, consecutive receive failures after which the run ends (about 30 s of backoff). */
+const UNTIL_IDLE_MAX_RECEIVE_FAILURES = 6;
+
+/** Errors of SQS or of the credentials that retrying cannot fix: the queue, the permissions or the keys must change. */
+const PERMANENT_ERRORS = new Set([
+  "QueueDoesNotExist",
+  "AWS.SimpleQueueService.NonExistentQueue",
+  "AccessDenied",
+  "AccessDeniedException",
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "InvalidSecurity",
+  "CredentialsProviderError",
+]);
+
+function isPermanent(error: unknown): boolean {
+  const { name, message } = error as { name?: string; message?: string };
+  if (name !== undefined && PERMANENT_ERRORS.has(name)) return true;
+  // A refused AssumeRole: the trust policy, the ExternalId or the base identity must change.
+  return name === "AssumeRoleError" && /\((?:AccessDenied|InvalidClientTokenId|ExpiredToken)\b/.test(message ?? "");
 }
 
 function receiveCount(message: Message): number {
