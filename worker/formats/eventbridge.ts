@@ -11,7 +11,7 @@ export const SECURITY_HUB_TAG = "cloud.aws.securityhub.findings";
  * notification whose `Message` is the event (EventBridge → SNS → SQS without raw delivery).
  */
 export function parseEventBridgeBody(body: string, context: ObjectContext): Record<string, unknown> | undefined {
-  // The event is re-serialised (JSON.stringify recurses): one nested past reason is skipped, not thrown.
+  // The event is re-serialised (JSON.stringify recurses): an event nested past the limit is skipped, not thrown.
   if (nestedDeeperThan(body)) {
     countSkipped(context.stats, DEEP_REASON);
     return undefined;

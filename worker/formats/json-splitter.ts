@@ -18,6 +18,8 @@ export interface JsonPiece {
   offset: number;
   /** The top-level key whose array held the record, or "" for a whole top-level value. */
   from: string;
+  /** Bytes of an `oversize` record. */
+  size?: number;
 }
 
 export interface JsonSplitOptions {
@@ -59,7 +61,7 @@ const MODE_BETWEEN = 0; // depth 0, between top-level values
 const MODE_VALUE = 1; // inside a top-level value that is kept whole (until a split key proves it a container)
 const MODE_CONTAINER = 2; // inside a top-level container whose split array elements are records
 
-const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 /**
  * Nesting beyond this is no log record but a hostile or broken one. Parsers downstream re-serialise records with
  * JSON.stringify, which recurses: under Node 24 it overflows the stack at about 4,400 levels and takes the whole
@@ -81,7 +83,7 @@ export class JsonSplitter {
   private readonly splitKeys: ReadonlySet<string>;
   private readonly splitTopLevelArrays: boolean;
   private readonly strict: boolean;
-  private readonly maxRecordBytes: number;
+  readonly maxRecordBytes: number;
   private readonly maxDepth: number;
   private readonly lineResync: boolean;
   private lfPending = false; // the previous chunk ended with a line break inside a record (lineResync)
@@ -287,7 +289,7 @@ export class JsonSplitter {
     }
     if (this.pieceOversize || length > this.maxRecordBytes) {
       this.pieceParts = [];
-      out.push({ kind: "oversize", text: "", offset: this.pieceOffset, from: this.pieceFrom });
+      out.push({ kind: "oversize", text: "", offset: this.pieceOffset, from: this.pieceFrom, size: length });
       return;
     }
     let text: string;
@@ -304,12 +306,14 @@ export class JsonSplitter {
 
   private saveChunkTail(chunk: Uint8Array): void {
     const n = chunk.length;
-    if (this.pieceActive && !this.pieceOversize && !this.pieceDeep) {
+    if (this.pieceActive) {
+      // Counted on past the limit too, so a dropped record's size can be reported.
       this.pieceBytes += n - this.pieceStart;
-      if (this.pieceBytes > this.maxRecordBytes) {
+      const keeping = !this.pieceOversize && !this.pieceDeep;
+      if (keeping && this.pieceBytes > this.maxRecordBytes) {
         this.pieceOversize = true;
         this.pieceParts = [];
-      } else {
+      } else if (keeping) {
         // A copy: the producer may reuse its buffer for the next chunk.
         this.pieceParts.push(chunk.slice(this.pieceStart));
       }

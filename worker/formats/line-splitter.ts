@@ -3,11 +3,13 @@ import type { ObjectRecord } from "./object-format.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
-const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /** A line record, or a line longer than the limit (counted, not kept). */
 export interface LinePiece extends ObjectRecord {
   oversize: boolean;
+  /** Bytes of an oversize line (without its line break). */
+  size?: number;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface LinePiece extends ObjectRecord {
  */
 export class LineSplitter {
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  private readonly maxLineBytes: number;
+  readonly maxLineBytes: number;
   private consumed = 0;
   private parts: Uint8Array[] = [];
   private partBytes = 0;
@@ -39,12 +41,13 @@ export class LineSplitter {
       start = lf + 1;
       this.lineOffset = this.consumed + start;
     }
-    if (start < n && !this.oversize) {
+    if (start < n) {
+      // Counted on past the limit too, so a dropped line's size can be reported.
       this.partBytes += n - start;
-      if (this.partBytes > this.maxLineBytes) {
+      if (!this.oversize && this.partBytes > this.maxLineBytes) {
         this.oversize = true;
         this.parts = [];
-      } else {
+      } else if (!this.oversize) {
         this.parts.push(chunk.slice(start));
       }
     }
@@ -59,7 +62,7 @@ export class LineSplitter {
     const length = this.partBytes + end - start;
     if (this.oversize || length > this.maxLineBytes) {
       this.firstLine = false;
-      out.push({ text: "", offset: this.lineOffset, from: "", oversize: true });
+      out.push({ text: "", offset: this.lineOffset, from: "", oversize: true, size: length });
     } else {
       let bytes = chunk.subarray(start, end);
       if (this.parts.length > 0) {

@@ -1,5 +1,6 @@
 import type { DevoEvent } from "../pipeline/event.ts";
 import {
+  countDropped,
   countIgnored,
   countSkipped,
   type ObjectContext,
@@ -57,19 +58,19 @@ export async function* readWithFormat(
     const pieces: JsonPiece[] = [];
     for await (const chunk of bytes) {
       splitter.push(chunk, pieces);
-      yield* parseJsonPieces(pieces, parser, batcher, context);
+      yield* parseJsonPieces(pieces, parser, batcher, context, splitter.maxRecordBytes);
     }
     splitter.end(pieces);
-    yield* parseJsonPieces(pieces, parser, batcher, context);
+    yield* parseJsonPieces(pieces, parser, batcher, context, splitter.maxRecordBytes);
   } else {
     const splitter = new LineSplitter();
     const lines: LinePiece[] = [];
     for await (const chunk of bytes) {
       splitter.push(chunk, lines);
-      yield* parseLines(lines, parser, batcher, context);
+      yield* parseLines(lines, parser, batcher, context, splitter.maxLineBytes);
     }
     splitter.end(lines);
-    yield* parseLines(lines, parser, batcher, context);
+    yield* parseLines(lines, parser, batcher, context, splitter.maxLineBytes);
   }
   const events = parser.end ? parser.end() : undefined;
   if (events) for (const event of events) if (batcher.add(event, context)) yield batcher.take();
@@ -81,11 +82,14 @@ function* parseJsonPieces(
   parser: RecordParser,
   batcher: Batcher,
   context: ObjectContext,
+  maxRecordBytes: number,
 ): Generator<DevoEvent[]> {
   for (const piece of pieces) {
     if (piece.kind === "record") {
       parseRecord(parser, piece, batcher, context);
       if (batcher.settle(context)) yield batcher.take();
+    } else if (piece.kind === "oversize") {
+      countDropped(context, JSON_PIECE_REASONS.oversize, piece.size ?? 0, maxRecordBytes);
     } else {
       countSkipped(context.stats, JSON_PIECE_REASONS[piece.kind]);
     }
@@ -106,10 +110,11 @@ function* parseLines(
   parser: RecordParser,
   batcher: Batcher,
   context: ObjectContext,
+  maxLineBytes: number,
 ): Generator<DevoEvent[]> {
   for (const line of lines) {
     if (line.oversize) {
-      countSkipped(context.stats, "line too long");
+      countDropped(context, "line too long", line.size ?? 0, maxLineBytes);
       continue;
     }
     parseRecord(parser, line, batcher, context);

@@ -30,6 +30,18 @@ export interface ParseStats {
   skipped: number;
   skipReasons: Record<string, number>;
   ignored?: Record<string, number>;
+  /** Records dropped for their size, one entry per object and reason: each is worth a log line. */
+  dropped?: DroppedRecords[];
+}
+
+/** Records of one object dropped because they are over a size limit (a line or a JSON record too long). */
+export interface DroppedRecords {
+  bucket: string;
+  key: string;
+  reason: string;
+  records: number;
+  largestBytes: number;
+  limitBytes: number;
 }
 
 /** What a parser knows about the object it reads. */
@@ -121,6 +133,25 @@ export function newParseStats(): ParseStats {
 export function countSkipped(stats: ParseStats, reason: string): void {
   stats.skipped++;
   stats.skipReasons[reason] = (stats.skipReasons[reason] ?? 0) + 1;
+}
+
+/** Counts a record of `context`'s object dropped for its size (also as skipped, under `reason`). */
+export function countDropped(
+  context: Pick<ObjectContext, "bucket" | "key" | "stats">,
+  reason: string,
+  bytes: number,
+  limitBytes: number,
+): void {
+  countSkipped(context.stats, reason);
+  const { bucket, key } = context;
+  context.stats.dropped ??= [];
+  let entry = context.stats.dropped.find((d) => d.bucket === bucket && d.key === key && d.reason === reason);
+  if (!entry) {
+    entry = { bucket, key, reason, records: 0, largestBytes: 0, limitBytes };
+    context.stats.dropped.push(entry);
+  }
+  entry.records++;
+  entry.largestBytes = Math.max(entry.largestBytes, bytes);
 }
 
 export function countIgnored(stats: ParseStats, reason: string): void {

@@ -461,6 +461,10 @@ export class SqsSource implements Source {
     for (const [reason, count] of Object.entries(stats.skipReasons)) {
       this.#deps.metrics.skippedRecords.inc({ source: this.id, reason }, count);
     }
+    // One line per object and reason: which records a size limit kept from Devo (bucket, key, sizes, limit).
+    for (const dropped of stats.dropped ?? []) {
+      this.#deps.logger.warn({ source: this.id, ...dropped }, "records over the size limit dropped");
+    }
   }
 
   #backoffSeconds(message: Message): number {
