@@ -6,7 +6,7 @@ import { type Config, ConfigError, loadConfig, loadConfigFromEnv } from "../conf
 import { startObservabilityServer } from "../observability/http-server.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
-import { createOutputs } from "../outputs/create-outputs.ts";
+import { createOutputs, OutputSetupError } from "../outputs/create-outputs.ts";
 import { buildSources } from "../pipeline/build-sources.ts";
 import { messageReaders } from "../pipeline/message-readers.ts";
 import { Pipeline, type RunSummary } from "../pipeline/pipeline.ts";
@@ -68,7 +68,9 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
     const certsDir =
       values["certs-dir"] ??
       (configPath !== undefined ? resolve(dirname(configPath), "..", "certs") : resolve("certs"));
-    const outputs = await createOutputs(config.outputs, { certsDir, hostname: hostname(), logger });
+    const outputs = await createOutputs(config.outputs, { certsDir, hostname: hostname(), logger }).catch((error) => {
+      throw error instanceof OutputSetupError ? new ConfigError(configSource, error.problems) : error;
+    });
     const sources = await buildSources(config.inputs, {
       logger,
       metrics,

@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 import process from "node:process";
@@ -33,6 +33,16 @@ export interface TlsSettings {
  */
 export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, where: string): TlsSettings {
   const files: TlsSettings["files"] = {};
+  // Every problem of the output is found before any is reported: fixing them one restart at a time is slow.
+  const problems: string[] = [];
+  const attempt = <T>(step: () => T): T | undefined => {
+    try {
+      return step();
+    } catch (error) {
+      problems.push((error as Error).message);
+      return undefined;
+    }
+  };
   const read = (key: "chain" | "cert" | "key"): Buffer | undefined => {
     const value = config[key];
     if (value === undefined) return undefined;
@@ -43,29 +53,22 @@ export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, w
     }
     const path = isAbsolute(value) ? value : resolve(certsDir, value);
     files[key] = path;
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new Error(
-        `${where}.config.${key}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    return readPemFile(path, `${where}.config.${key}`);
   };
-  const ca = read("chain");
-  const cert = read("cert");
-  const key = read("key");
+  const ca = attempt(() => read("chain"));
+  const cert = attempt(() => read("cert"));
+  const key = attempt(() => read("key"));
   if (ca !== undefined && !ca.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new Error(`${where}.config.chain: ${files.chain} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    problems.push(`${where}.config.chain: ${files.chain} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }
   if (cert !== undefined && !cert.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new Error(`${where}.config.cert: ${files.cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    problems.push(`${where}.config.cert: ${files.cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }
-
-  const passphrase = readPassphrase(config.key_passphrase, where);
-  if (cert !== undefined && key !== undefined) checkKeyPair(cert, key, passphrase, files, where);
+  const passphrase = attempt(() => readPassphrase(config.key_passphrase, where));
+  if (problems.length === 0 && cert !== undefined && key !== undefined) {
+    attempt(() => checkKeyPair(cert, key, passphrase, files, where));
+  }
+  if (problems.length > 0) throw new TlsSetupError(problems);
 
   let secureContext: tls.SecureContext;
   try {
@@ -95,6 +98,44 @@ export function loadTlsSettings(config: NetworkOutputConfig, certsDir: string, w
     files,
     clientCertificate: cert !== undefined,
   };
+}
+
+/** PEM files are a few kilobytes; a bigger one is not a certificate (and `/dev/zero` would never end). */
+export const MAX_PEM_FILE_BYTES = 1024 * 1024;
+
+/** The PEM file at `path`, if it is a regular file of a sane size; otherwise an error naming the config key. */
+function readPemFile(path: string, configKey: string): Buffer {
+  let size: number;
+  try {
+    const info = statSync(path);
+    if (!info.isFile()) throw new Error(`${configKey}: ${path} is not a regular file`);
+    size = info.size;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new Error(`${configKey}: cannot read ${path}: ${code}`, { cause: error });
+  }
+  if (size > MAX_PEM_FILE_BYTES) {
+    throw new Error(
+      `${configKey}: ${path} is ${size} bytes; a PEM file is a few kilobytes (limit ${MAX_PEM_FILE_BYTES})`,
+    );
+  }
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`${configKey}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Every problem of an output's TLS files, each naming its config key: a configuration error (exit 2). */
+export class TlsSetupError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join("; "));
+    this.problems = problems;
+  }
 }
 
 /** A set, non-blank variable's value; otherwise an error naming the config key and the variable, not any value. */
