@@ -1,17 +1,26 @@
+import process from "node:process";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import packageJson from "../../package.json" with { type: "json" };
+import { chooseEndpoints, type EndpointChoice, type EndpointConfig } from "./endpoints.ts";
+import { memoizeCredentials } from "./memoize-credentials.ts";
+import { proxyRoutesFromEnv } from "./wire/proxy.ts";
 import { type ObjectStore, S3WireClient } from "./wire/s3-wire-client.ts";
 import { type SqsApi, SqsWireClient } from "./wire/sqs-wire-client.ts";
 
-/** What every AWS client of one input shares. */
+/** What the SQS and S3 clients of one input in one region are built from. */
 export interface AwsClientSettings {
+  /** The input's name, for errors that name its keys. */
+  inputName: string;
   region: string;
-  /** One endpoint for every client: emulators, VPC endpoints, S3-compatible stores. */
-  endpointUrl?: string;
+  /** The input's endpoint keys: `endpoint_url`, `s3_endpoint_url`, `use_fips_endpoint`, `use_dualstack_endpoint`. */
+  endpoints?: EndpointConfig;
   /** Path-style S3 URLs (`endpoint/bucket/key`), needed by most emulators and S3-compatible stores. */
   s3ForcePathStyle?: boolean;
   /** Undefined means the SDK's default chain (environment, SSO, ECS task role, EC2 instance profile). */
   credentials?: AwsCredentialIdentityProvider;
+  /** Where proxies and endpoint overrides are read from; `process.env` by default. */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -22,25 +31,48 @@ export interface AwsClientSettings {
 export const SDK_RETRY = { maxAttempts: 5, retryMode: "standard" } as const;
 
 /**
- * The queue and object clients are our own signed HTTP (`wire/`), not the AWS SDK's: they carry every message and
- * object, and the SDK's per-call cost (about 1 ms of CPU) was a seventh of a worker's time on 1.5 MB objects.
- * The API sources, a few calls a minute, keep the SDK.
+ * `aws-devo-collector/0.1.0 lang/js md/nodejs#24.21.0`: the product and its version, which customers see in the
+ * user agent of CloudTrail data events and S3 server access logs, in the SDK's `name/version` form.
  */
-export function createSqsClient(settings: AwsClientSettings): SqsApi {
-  return new SqsWireClient({
-    region: settings.region,
-    endpointUrl: settings.endpointUrl,
-    credentials: settings.credentials ?? fromNodeProviderChain(),
-    maxAttempts: SDK_RETRY.maxAttempts,
-  });
-}
+export const USER_AGENT = (() => {
+  const deno = (process.versions as Record<string, string | undefined>).deno;
+  const runtime = deno !== undefined ? `md/deno#${deno}` : `md/nodejs#${process.versions.node}`;
+  return `${packageJson.name}/${packageJson.version} lang/js ${runtime}`;
+})();
 
-export function createS3Client(settings: AwsClientSettings): ObjectStore {
-  return new S3WireClient({
+/**
+ * The queue and object clients of one input in one region. They are our own signed HTTP (`wire/`), not the AWS
+ * SDK's: they carry every message and object, and the SDK's per-call cost (about 1 ms of CPU) was a seventh of a
+ * worker's time on 1.5 MB objects. The API sources, a few calls a minute, keep the SDK.
+ *
+ * Both share one credential provider (one default chain, not one per client: one IMDS or ECS fetch per refresh),
+ * the environment's proxies, and the endpoints of {@link chooseEndpoints}; an impossible endpoint choice, a proxy
+ * URL that cannot be used or an invalid variable throws here, at start-up. Each keeps its own retry quota.
+ */
+export function createInputClients(settings: AwsClientSettings): {
+  sqs: SqsApi;
+  s3: ObjectStore;
+  endpoints: EndpointChoice;
+} {
+  const env = settings.env ?? process.env;
+  const endpoints = chooseEndpoints(settings.inputName, settings.region, settings.endpoints ?? {}, env);
+  const proxy = proxyRoutesFromEnv(env);
+  const credentials = memoizeCredentials(settings.credentials ?? fromNodeProviderChain());
+  const common = {
     region: settings.region,
-    endpointUrl: settings.endpointUrl,
-    forcePathStyle: settings.s3ForcePathStyle ?? false,
-    credentials: settings.credentials ?? fromNodeProviderChain(),
+    variant: endpoints.variant,
+    credentials,
     maxAttempts: SDK_RETRY.maxAttempts,
-  });
+    proxy,
+    userAgent: USER_AGENT,
+  };
+  return {
+    sqs: new SqsWireClient({ ...common, endpointUrl: endpoints.sqsEndpointUrl }),
+    s3: new S3WireClient({
+      ...common,
+      endpointUrl: endpoints.s3EndpointUrl,
+      forcePathStyle: settings.s3ForcePathStyle ?? false,
+    }),
+    endpoints,
+  };
 }

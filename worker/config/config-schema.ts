@@ -90,6 +90,32 @@ const inputSchema = z.strictObject({
   endpoint_url: z.url().optional(),
   /** Ours: path-style S3 URLs. */
   s3_force_path_style: z.boolean().default(false),
+  /** Ours: the S3 endpoint alone (an S3 interface VPC endpoint), when it differs from SQS's; else `endpoint_url`. */
+  s3_endpoint_url: z.url().optional(),
+  /** Ours: FIPS / dual-stack endpoints of SQS and S3 (else AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT). */
+  use_fips_endpoint: z.boolean().optional(),
+  use_dualstack_endpoint: z.boolean().optional(),
+  /** Ours: the account that must own every bucket read (`x-amz-expected-bucket-owner`); default: the queue's. */
+  expected_bucket_owner: z
+    .string()
+    .regex(/^\d{12}$/, "expected a 12-digit AWS account id")
+    .optional(),
+  /** Ours: the only buckets read, each a name (owned as above) or `{bucket, owner}`; others fail to the DLQ. */
+  allowed_buckets: z
+    .array(
+      z.union([
+        z.string().min(3),
+        z.strictObject({
+          bucket: z.string().min(3),
+          owner: z
+            .string()
+            .regex(/^\d{12}$/, "expected a 12-digit AWS account id")
+            .optional(),
+        }),
+      ]),
+    )
+    .min(1, "list at least one bucket, or leave allowed_buckets out")
+    .optional(),
   /** Ours: the first retry of a failed message waits this long, doubling with each receive. */
   retry_backoff_seconds: z.number().int().min(0).max(43_200).default(30),
   max_retry_backoff_seconds: z.number().int().min(0).max(43_200).default(900),

@@ -1,4 +1,5 @@
-import { createS3Client, createSqsClient } from "../aws/clients.ts";
+import { BucketGuard, OwnerCheckedStore } from "../aws/bucket-owner.ts";
+import { createInputClients } from "../aws/clients.ts";
 import { CredentialCache } from "../aws/credential-cache.ts";
 import type { ObjectStore } from "../aws/wire/s3-wire-client.ts";
 import type { SqsApi } from "../aws/wire/sqs-wire-client.ts";
@@ -52,23 +53,30 @@ function requestPeriodOf(queue: ResolvedQueue): number | undefined {
 /** The SQS and S3 clients of one input in one region, created once and shared by its queues. */
 export class InputClients {
   readonly #credentials: CredentialCache;
+  readonly #configSource: string;
   readonly #pairs = new Map<string, { sqs: SqsApi; s3: ObjectStore }>();
 
-  constructor(credentials: CredentialCache) {
+  constructor(credentials: CredentialCache, configSource = "<inline>") {
     this.#credentials = credentials;
+    this.#configSource = configSource;
   }
 
   get(input: ConfiguredInput, region: string): { sqs: SqsApi; s3: ObjectStore } {
     const key = `${input.name}|${region}`;
     let pair = this.#pairs.get(key);
     if (pair === undefined) {
-      const settings = {
-        region,
-        endpointUrl: input.endpoint_url,
-        s3ForcePathStyle: input.s3_force_path_style,
-        credentials: this.#credentials.get(input, region),
-      };
-      pair = { sqs: createSqsClient(settings), s3: createS3Client(settings) };
+      try {
+        pair = createInputClients({
+          inputName: input.name,
+          region,
+          endpoints: input,
+          s3ForcePathStyle: input.s3_force_path_style,
+          credentials: this.#credentials.get(input, region),
+        });
+      } catch (error) {
+        // Endpoints, FIPS / dual-stack and proxy variables that cannot work: refused at start-up.
+        throw new ConfigError(this.#configSource, [`inputs.${input.name} (${region}): ${(error as Error).message}`]);
+      }
       this.#pairs.set(key, pair);
     }
     return pair;
@@ -84,7 +92,7 @@ export async function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): 
   const problems: string[] = [];
   const sources: Source[] = [];
   const credentials = new CredentialCache(deps.logger);
-  const clients = new InputClients(credentials);
+  const clients = new InputClients(credentials, deps.configSource);
   const planned = planQueues(inputs, problems);
   const polls = planApiPolls(inputs, problems);
   if (problems.length > 0) throw new ConfigError(deps.configSource, problems);
@@ -111,6 +119,8 @@ export async function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): 
         },
         {
           ...clients.get(input, queue.region),
+          // Which buckets this queue's notifications may name, and the owner S3 must confirm for each.
+          s3: new OwnerCheckedStore(clients.get(input, queue.region).s3, new BucketGuard(input.name, queue.url, input)),
           readers: deps.readers,
           logger: deps.logger.child({ input: input.name }),
           metrics: deps.metrics,

@@ -33,9 +33,20 @@ function xmlField(body: string, name: string): string | undefined {
 }
 
 /**
+ * The code of `x-amzn-ErrorType` (`QueueDoesNotExist:http://internal.amazon.com/…`) or `x-amzn-query-error`
+ * (`AWS.SimpleQueueService.NonExistentQueue;Sender`): what comes before the first `:` or `;`.
+ */
+function headerCode(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  const code = text?.split(/[:;]/)[0].trim();
+  return code === undefined || code === "" ? undefined : code;
+}
+
+/**
  * Reads an error response of either protocol we speak: SQS's JSON (`__type` such as
- * `com.amazonaws.sqs#QueueDoesNotExist`, `message`) or S3's XML (`<Code>`, `<Message>`). A body that is neither,
- * or none (a proxy's 502, a HEAD), is named after its status: `ServiceUnavailable (503)`.
+ * `com.amazonaws.sqs#QueueDoesNotExist`, `message`) or S3's XML (`<Code>`, `<Message>`). A body that is neither
+ * is named by the `x-amzn-ErrorType` or `x-amzn-query-error` header when AWS sent one, else (a proxy's 502, a
+ * HEAD) after its status: `ServiceUnavailable (503)`.
  */
 export function parseAwsError(
   status: number,
@@ -60,6 +71,8 @@ export function parseAwsError(
     code = xmlField(text, "Code");
     message = xmlField(text, "Message");
   }
+  // A body without a code (a HEAD, a truncated or empty answer): the headers AWS's JSON protocols also carry.
+  code ||= headerCode(headers["x-amzn-errortype"]) ?? headerCode(headers["x-amzn-query-error"]);
   code ||= (STATUS_CODES[status] ?? `Http${status}`).replace(/[^A-Za-z]/g, "");
   const bucketRegion = String(headers["x-amz-bucket-region"] ?? "") || undefined;
   return new AwsApiError(code, message ?? "", status, { requestId, serverTime, bucketRegion });

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { type EndpointVariant, s3Endpoint } from "../endpoints.ts";
 import { AwsApiError } from "./aws-api-error.ts";
+import type { ProxyRoutes } from "./proxy.ts";
 import { SignedHttp } from "./signed-http.ts";
 import { EMPTY_PAYLOAD_HASH, uriEncode } from "./sigv4.ts";
 
@@ -12,24 +14,42 @@ export interface ObjectBody {
 
 /** Reading whole objects: the one S3 call a queue reader makes. */
 export interface ObjectStore {
-  getObject(bucket: string, key: string): Promise<ObjectBody>;
+  getObject(bucket: string, key: string, options?: GetObjectOptions): Promise<ObjectBody>;
   destroy(): void;
 }
 
 export interface S3WireSettings {
   region: string;
+  /** Every request goes here (VPC endpoints, emulators, S3-compatible stores); otherwise AWS's regional endpoint. */
   endpointUrl?: string;
   /** `endpoint/bucket/key` instead of `bucket.endpoint/key` (emulators, S3-compatible stores). */
   forcePathStyle?: boolean;
+  /** FIPS and dual-stack host names (endpoints.ts); ignored with `endpointUrl`, which is used as it is. */
+  variant?: EndpointVariant;
   credentials: AwsCredentialIdentityProvider;
   maxAttempts: number;
+  proxy?: ProxyRoutes;
+  userAgent?: string;
+}
+
+export interface GetObjectOptions {
+  /**
+   * The account that must own the bucket (`x-amz-expected-bucket-owner`): S3 answers 403 for a bucket of any other
+   * account, so a notification cannot make the worker read a bucket someone else created under a known name.
+   */
+  expectedOwner?: string;
 }
 
 /** Buckets whose names cannot be a TLS host label under `*.s3.<region>.amazonaws.com` (dots) go path-style. */
 const VIRTUAL_HOSTABLE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
-function dnsSuffix(region: string): string {
-  return region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+/**
+ * The request path of a key: each `/`-separated segment percent-encoded (RFC 3986 unreserved characters kept),
+ * nothing resolved. `.`, `..` and empty segments stay as they are: S3 keys are names, not paths, and `a/../b` is
+ * its own object, never `b`.
+ */
+export function keyPath(key: string): string {
+  return key.split("/").map(uriEncode).join("/");
 }
 
 /**
@@ -43,20 +63,25 @@ export class S3WireClient implements ObjectStore {
 
   constructor(settings: S3WireSettings) {
     this.#settings = settings;
-    this.#http = new SignedHttp({ credentials: settings.credentials, maxAttempts: settings.maxAttempts });
+    this.#http = new SignedHttp({
+      credentials: settings.credentials,
+      maxAttempts: settings.maxAttempts,
+      proxy: settings.proxy,
+      userAgent: settings.userAgent,
+    });
   }
 
-  async getObject(bucket: string, key: string): Promise<ObjectBody> {
+  async getObject(bucket: string, key: string, options: GetObjectOptions = {}): Promise<ObjectBody> {
     let region = this.#bucketRegions.get(bucket) ?? this.#settings.region;
     let response: IncomingMessage;
     try {
-      response = await this.#get(bucket, key, region);
+      response = await this.#get(bucket, key, region, options);
     } catch (error) {
       const elsewhere = this.#otherRegion(error, region);
       if (elsewhere === undefined) throw error;
       this.#bucketRegions.set(bucket, elsewhere);
       region = elsewhere;
-      response = await this.#get(bucket, key, region);
+      response = await this.#get(bucket, key, region, options);
     }
     const length = Number(response.headers["content-length"]);
     const bytes = Number.isFinite(length) ? length : undefined;
@@ -77,29 +102,43 @@ export class S3WireClient implements ObjectStore {
     return named !== undefined && named !== asked ? named : undefined;
   }
 
-  #get(bucket: string, key: string, region: string): Promise<IncomingMessage> {
-    return this.#http.send(
-      {
-        method: "GET",
-        url: this.#url(bucket, key, region),
-        headers: { "x-amz-content-sha256": EMPTY_PAYLOAD_HASH },
-        payloadHash: EMPTY_PAYLOAD_HASH,
-      },
-      { region, service: "s3" },
-    );
+  async #get(bucket: string, key: string, region: string, options: GetObjectOptions): Promise<IncomingMessage> {
+    const { origin, path } = this.#target(bucket, key, region);
+    const headers: Record<string, string> = { "x-amz-content-sha256": EMPTY_PAYLOAD_HASH };
+    if (options.expectedOwner !== undefined) headers["x-amz-expected-bucket-owner"] = options.expectedOwner;
+    try {
+      return await this.#http.send(
+        { method: "GET", origin, path, headers, payloadHash: EMPTY_PAYLOAD_HASH },
+        { region, service: "s3" },
+      );
+    } catch (error) {
+      if (error instanceof AwsApiError) {
+        // The log line names the request as sent: the exact key, and the owner it was asked under.
+        error.message = `${error.message} (GET ${origin.protocol}//${origin.host}${path}${
+          options.expectedOwner !== undefined ? `, expected bucket owner ${options.expectedOwner}` : ""
+        })`;
+      }
+      throw error;
+    }
   }
 
-  #url(bucket: string, key: string, region: string): URL {
-    const path = key.split("/").map(uriEncode).join("/");
+  /**
+   * Host and path of a GetObject, built from the bucket and the key's own segments: no URL parsing ever sees the
+   * key (WHATWG URL parsing resolves `.` and `..`, which would read another object, or another bucket in path
+   * style). Only the endpoint, which holds no key, is parsed.
+   */
+  #target(bucket: string, key: string, region: string): { origin: URL; path: string } {
     const { endpointUrl, forcePathStyle } = this.#settings;
-    const endpoint = new URL(endpointUrl ?? `https://s3.${region}.${dnsSuffix(region)}`);
+    const endpoint = new URL(endpointUrl ?? s3Endpoint(region, this.#settings.variant ?? NO_VARIANT));
     const base = endpoint.pathname.replace(/\/$/, "");
     if (forcePathStyle || !VIRTUAL_HOSTABLE.test(bucket)) {
-      return new URL(`${endpoint.origin}${base}/${uriEncode(bucket)}/${path}`);
+      return { origin: endpoint, path: `${base}/${uriEncode(bucket)}/${keyPath(key)}` };
     }
-    return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`);
+    return { origin: new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}`), path: `${base}/${keyPath(key)}` };
   }
 }
+
+const NO_VARIANT: EndpointVariant = { fips: false, dualstack: false };
 
 /**
  * The body as it arrives, failing if it ends short of its Content-Length: a connection closed mid-object must fail

@@ -4,12 +4,19 @@ import https from "node:https";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { memoizeCredentials } from "../memoize-credentials.ts";
 import { AwsApiError, parseAwsError } from "./aws-api-error.ts";
-import { isRetryable, isThrottling, retryDelayMs, SKEW } from "./retry-policy.ts";
+import { type ProxyRoutes, type ProxyServer, proxyFor, TunnelingAgent } from "./proxy.ts";
+import { isRetryable, isThrottling, RetryQuota, retryCost, retryDelayMs, SKEW, TimeoutError } from "./retry-policy.ts";
 import { type SigningScope, SigV4Signer } from "./sigv4.ts";
 
 export interface SignedRequest {
   method: "GET" | "POST";
-  url: URL;
+  /** Scheme, host and port of the request; its path is ignored (see `path`). */
+  origin: URL;
+  /**
+   * The path and query exactly as sent and signed, already percent-encoded. Never parsed as a URL: WHATWG URL
+   * parsing resolves `.` and `..` segments, and an S3 key such as `a/../b` would become another object.
+   */
+  path: string;
   headers: Record<string, string>;
   body?: string;
   /** Hex SHA-256 of `body` (or the empty payload's), signed as the payload hash. */
@@ -23,6 +30,12 @@ export interface SignedHttpOptions {
   maxAttempts: number;
   /** A request or body with no byte for this long fails (and is retried if nothing was consumed yet). */
   idleTimeoutMs?: number;
+  /** `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`, read once at start-up (proxy.ts). */
+  proxy?: ProxyRoutes;
+  /** Sent on every request, unsigned (as the SDK does): `aws-devo-collector/0.1.0 …`. */
+  userAgent?: string;
+  /** The retry quota; by default the client's own. */
+  retryQuota?: RetryQuota;
   /** Seam for tests: the pause between attempts. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -30,6 +43,8 @@ export interface SignedHttpOptions {
 /** An error body is read for its code and message only: a few KiB say all of it. */
 const MAX_ERROR_BODY = 64 * 1024;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** The SDK's threshold: a server clock this far from ours (Date header) moves the signing clock. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,24 +61,33 @@ async function readText(response: IncomingMessage, limit: number): Promise<strin
 }
 
 /**
- * Signed HTTP requests to one AWS service, on keep-alive connections, with the retry rules of AWS's standard mode
- * (`retry-policy.ts`). This is what the AWS SDK does per call, without its per-call middleware stack, which
- * costs about 1 ms of CPU per request: a worker on small objects makes three requests per object.
+ * Signed HTTP requests to one AWS service, on keep-alive connections (through the environment's proxy when it
+ * names one), with the retry rules of AWS's standard mode (`retry-policy.ts`) and its retry quota. This is what
+ * the AWS SDK does per call, without its per-call middleware stack, which costs about 1 ms of CPU per request: a
+ * worker on small objects makes three requests per object.
  */
 export class SignedHttp {
   readonly #credentials: ReturnType<typeof memoizeCredentials>;
   readonly #options: SignedHttpOptions;
+  readonly #quota: RetryQuota;
   readonly #agents = {
     "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }),
     "https:": new https.Agent({ keepAlive: true, maxSockets: 64 }),
   };
+  readonly #proxyAgents = new Map<ProxyServer, http.Agent>();
   readonly #signers = new Map<string, SigV4Signer>();
-  /** Server time minus ours, learnt from a skew error; requests are signed in the server's time. */
+  /** Server time minus ours, learnt from the Date of answers; requests are signed in the server's time. */
   #clockOffsetMs = 0;
 
   constructor(options: SignedHttpOptions) {
     this.#options = options;
     this.#credentials = memoizeCredentials(options.credentials);
+    this.#quota = options.retryQuota ?? new RetryQuota();
+  }
+
+  /** Server time minus ours, as learnt from answers. */
+  get clockOffsetMs(): number {
+    return this.#clockOffsetMs;
   }
 
   /**
@@ -88,27 +112,46 @@ export class SignedHttp {
   destroy(): void {
     this.#agents["http:"].destroy();
     this.#agents["https:"].destroy();
+    for (const agent of this.#proxyAgents.values()) agent.destroy();
   }
 
+  /**
+   * Attempts until success, a failure not worth retrying, `maxAttempts`, or a retry the quota cannot pay. A
+   * clock-skew error that moved our clock is retried at once and free: it is our clock, not the service, that
+   * failed.
+   */
   async #withRetries<T>(request: SignedRequest, attemptOnce: () => Promise<T>): Promise<T> {
+    let lastCost: number | undefined;
     for (let attempt = 1; ; attempt++) {
+      const offset = this.#clockOffsetMs;
       try {
-        return await attemptOnce();
+        const result = await attemptOnce();
+        this.#quota.succeeded(lastCost);
+        return result;
       } catch (error) {
         const aborted = request.signal?.aborted === true;
-        const skewed = this.#followServerClock(error);
-        if (attempt >= this.#options.maxAttempts || !(skewed || isRetryable(error, aborted))) throw error;
+        // Skewed: AWS said so, and its Date moved our signing clock since this attempt was signed.
+        const skewed =
+          !aborted && error instanceof AwsApiError && SKEW.has(error.name) && this.#clockOffsetMs !== offset;
+        if (attempt >= this.#options.maxAttempts) throw error;
+        if (!skewed) {
+          if (!isRetryable(error, aborted)) throw error;
+          lastCost = retryCost(error);
+          if (!this.#quota.take(lastCost)) throw error;
+        }
         await (this.#options.sleep ?? pause)(skewed ? 0 : retryDelayMs(attempt, isThrottling(error)));
       }
     }
   }
 
-  #followServerClock(error: unknown): boolean {
-    if (!(error instanceof AwsApiError) || !SKEW.has(error.name) || error.serverTime === undefined) return false;
-    const offset = error.serverTime - Date.now();
-    if (Math.abs(offset - this.#clockOffsetMs) < 60_000) return false;
-    this.#clockOffsetMs = offset;
-    return true;
+  /** The SDK's rule, on every answer: a Date more than 5 minutes from our clock (with its offset) moves it. */
+  #learnClock(date: string | undefined): void {
+    if (date === undefined) return;
+    const server = Date.parse(date);
+    if (Number.isNaN(server)) return;
+    const now = Date.now();
+    if (Math.abs(server - (now + this.#clockOffsetMs)) < CLOCK_SKEW_MS) return;
+    this.#clockOffsetMs = server - now;
   }
 
   #signer(scope: SigningScope): SigV4Signer {
@@ -121,38 +164,52 @@ export class SignedHttp {
     return signer;
   }
 
+  #proxyAgent(proxy: ProxyServer, secure: boolean): http.Agent {
+    let agent = this.#proxyAgents.get(proxy);
+    if (agent === undefined) {
+      agent = secure
+        ? new TunnelingAgent(proxy, { keepAlive: true, maxSockets: 64 })
+        : new http.Agent({ keepAlive: true, maxSockets: 64 });
+      this.#proxyAgents.set(proxy, agent);
+    }
+    return agent;
+  }
+
   async #attempt(request: SignedRequest, scope: SigningScope): Promise<IncomingMessage> {
-    const { url } = request;
+    const { origin, path } = request;
     const credentials = await this.#credentials();
-    const path = `${url.pathname}${url.search}`;
     const headers = this.#signer(scope).sign(
-      { method: request.method, host: url.host, path, headers: request.headers, payloadHash: request.payloadHash },
+      { method: request.method, host: origin.host, path, headers: request.headers, payloadHash: request.payloadHash },
       credentials,
       new Date(Date.now() + this.#clockOffsetMs),
     );
     if (request.body !== undefined) headers["content-length"] = String(Buffer.byteLength(request.body));
-    const secure = url.protocol === "https:";
+    if (this.#options.userAgent !== undefined) headers["user-agent"] = this.#options.userAgent;
+    const secure = origin.protocol === "https:";
+    const proxy = proxyFor(this.#options.proxy, origin);
+    // Plain HTTP through a proxy: the request goes to the proxy in absolute form; HTTPS: through a CONNECT tunnel.
+    const direct = proxy === undefined || secure;
+    if (!direct && proxy.authorization !== undefined) headers["proxy-authorization"] = proxy.authorization;
+    const options: http.RequestOptions = {
+      agent: proxy === undefined ? this.#agents[secure ? "https:" : "http:"] : this.#proxyAgent(proxy, secure),
+      method: request.method,
+      hostname: direct ? origin.hostname.replace(/^\[|\]$/g, "") : proxy.hostname,
+      port: direct ? origin.port : proxy.port,
+      path: direct ? path : `${origin.protocol}//${origin.host}${path}`,
+      headers,
+      signal: request.signal,
+    };
     const transport = secure ? https : http;
-    const agent = this.#agents[secure ? "https:" : "http:"];
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const outgoing = transport.request(
-        {
-          agent,
-          method: request.method,
-          hostname: url.hostname,
-          port: url.port,
-          path,
-          headers,
-          signal: request.signal,
-        },
-        resolve,
-      );
+      const outgoing = transport.request(options, resolve);
       outgoing.setTimeout(this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () =>
-        outgoing.destroy(new Error(`no answer from ${url.host} within the idle timeout`)),
+        outgoing.destroy(new TimeoutError(`no answer from ${origin.host} within the idle timeout`)),
       );
       outgoing.once("error", reject);
       outgoing.end(request.body);
     });
+    const date = response.headers.date;
+    this.#learnClock(typeof date === "string" ? date : undefined);
     const status = response.statusCode ?? 0;
     if (status >= 200 && status < 300) return response;
     const body = await readText(response, MAX_ERROR_BODY);

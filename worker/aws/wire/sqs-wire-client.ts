@@ -13,6 +13,8 @@ import type {
   ReceiveMessageResult,
 } from "@aws-sdk/client-sqs";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { type EndpointVariant, sqsEndpoint } from "../endpoints.ts";
+import type { ProxyRoutes } from "./proxy.ts";
 import { SignedHttp } from "./signed-http.ts";
 import { sha256Hex } from "./sigv4.ts";
 
@@ -32,8 +34,15 @@ export interface SqsWireSettings {
   region: string;
   /** Every request goes here when set (emulators, VPC endpoints); otherwise to the queue URL's own host. */
   endpointUrl?: string;
+  /**
+   * FIPS and dual-stack host names (endpoints.ts). With either, every request goes to that regional endpoint and
+   * the queue URL is only a parameter (the SDK would follow the queue URL's host, which is neither).
+   */
+  variant?: EndpointVariant;
   credentials: AwsCredentialIdentityProvider;
   maxAttempts: number;
+  proxy?: ProxyRoutes;
+  userAgent?: string;
 }
 
 /**
@@ -46,7 +55,12 @@ export class SqsWireClient implements SqsApi {
 
   constructor(settings: SqsWireSettings) {
     this.#settings = settings;
-    this.#http = new SignedHttp({ credentials: settings.credentials, maxAttempts: settings.maxAttempts });
+    this.#http = new SignedHttp({
+      credentials: settings.credentials,
+      maxAttempts: settings.maxAttempts,
+      proxy: settings.proxy,
+      userAgent: settings.userAgent,
+    });
   }
 
   async receiveMessage(input: ReceiveMessageRequest, signal?: AbortSignal): Promise<ReceiveMessageResult> {
@@ -90,27 +104,26 @@ export class SqsWireClient implements SqsApi {
   }
 
   /**
-   * A request goes to the endpoint override, else to its queue URL's host, else (GetQueueUrl, which has no queue URL
-   * yet) to the region's SQS endpoint.
+   * A request goes to the endpoint override, else to the FIPS / dual-stack regional endpoint when asked for, else to
+   * its queue URL's host, else (GetQueueUrl, which has no queue URL yet) to the region's SQS endpoint.
    */
   #call<T>(operation: string, input: object & { QueueUrl?: string }, signal?: AbortSignal): Promise<T> {
     const body = JSON.stringify(input);
-    const url = new URL("/", this.#settings.endpointUrl ?? input.QueueUrl ?? regionalEndpoint(this.#settings.region));
+    const { endpointUrl, region } = this.#settings;
+    const variant = this.#settings.variant ?? { fips: false, dualstack: false };
+    const special = variant.fips || variant.dualstack;
+    const origin = new URL(endpointUrl ?? (special ? undefined : input.QueueUrl) ?? sqsEndpoint(region, variant));
     return this.#http.json<T>(
       {
         method: "POST",
-        url,
+        origin,
+        path: "/",
         headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `AmazonSQS.${operation}` },
         body,
         payloadHash: sha256Hex(body),
         signal,
       },
-      { region: this.#settings.region, service: "sqs" },
+      { region, service: "sqs" },
     );
   }
-}
-
-/** SQS's regional endpoint: `amazonaws.com`, or `amazonaws.com.cn` in the China regions. */
-function regionalEndpoint(region: string): string {
-  return `https://sqs.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
 }

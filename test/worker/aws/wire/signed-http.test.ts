@@ -28,7 +28,7 @@ describe("SignedHttp", () => {
     });
   const get = (http: SignedHttp) =>
     http.send(
-      { method: "GET", url: new URL("/bucket/key", endpoint), headers: {}, payloadHash: EMPTY_PAYLOAD_HASH },
+      { method: "GET", origin: new URL(endpoint), path: "/bucket/key", headers: {}, payloadHash: EMPTY_PAYLOAD_HASH },
       SCOPE,
     );
 
@@ -102,7 +102,14 @@ describe("SignedHttp", () => {
       () => (response) => response.end('{"Messages":[]}'),
     ];
     const answer = await client().json<{ Messages: unknown[] }>(
-      { method: "POST", url: new URL("/", endpoint), headers: {}, body: "{}", payloadHash: EMPTY_PAYLOAD_HASH },
+      {
+        method: "POST",
+        origin: new URL(endpoint),
+        path: "/",
+        headers: {},
+        body: "{}",
+        payloadHash: EMPTY_PAYLOAD_HASH,
+      },
       SCOPE,
     );
     assert.deepEqual(answer, { Messages: [] });

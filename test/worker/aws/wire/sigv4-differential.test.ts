@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { describe, it } from "node:test";
 import { SignatureV4 } from "@smithy/signature-v4";
+import type { SourceData } from "@smithy/types";
 import fc from "fast-check";
 import { SigV4Signer, sha256Hex, uriEncode } from "../../../../worker/aws/wire/sigv4.ts";
 
@@ -9,8 +10,13 @@ import { SigV4Signer, sha256Hex, uriEncode } from "../../../../worker/aws/wire/s
 class Sha256 {
   readonly #secret: string | Uint8Array | undefined;
   #hash: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.#secret = secret;
+  constructor(secret?: SourceData) {
+    this.#secret =
+      secret === undefined || typeof secret === "string"
+        ? secret
+        : secret instanceof ArrayBuffer
+          ? new Uint8Array(secret)
+          : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength);
     this.#hash = this.#fresh();
   }
   #fresh(): Hash | Hmac {
@@ -94,7 +100,7 @@ describe("SigV4Signer against the AWS SDK's signer (@smithy/signature-v4)", () =
         const sdkQuery: Record<string, string | string[]> = {};
         for (const [name, value] of query) {
           if (name === "__proto__") return; // not a plain object key; no AWS API names a parameter so
-          const seen = sdkQuery[name];
+          const seen = Object.hasOwn(sdkQuery, name) ? sdkQuery[name] : undefined;
           sdkQuery[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
         }
         const sdk = new SignatureV4({
