@@ -13,23 +13,27 @@ import { readStackOutputs } from "./handoff/read-stack-outputs.ts";
 import { renderHandoffJson, renderHandoffMarkdown } from "./handoff/render-devo-handoff.ts";
 import { DEVO_ENDPOINTS, renderWorkerConfig } from "./handoff/render-worker-config.ts";
 
-export const HANDOFF_USAGE = `npm run handoff -- OUTPUTS.json [options]
+export const HANDOFF_USAGE = `npm run handoff -- OUTPUTS.json --devo-region R [options]
 
 OUTPUTS.json is \`terraform output -json > OUTPUTS.json\` (or tofu), or \`cdktf output --outputs-file OUTPUTS.json
 --outputs-file-include-sensitive-outputs\`. Writes devo-handoff.md, devo-handoff.json and worker-config.yaml
 (certificates as files in certs/: EC2, a laptop); when the stack runs the ECS worker (worker_* outputs), also
 worker-config.ecs.yaml (certificates from the task's DEVO_CHAIN_CRT, DEVO_DOMAIN_CRT, DEVO_DOMAIN_KEY variables).
 
+Relative paths are relative to the folder you run npm from.
+
 Options:
+  --devo-region R         us | eu | ca | ap: the region of your Devo domain, whose collector-R.devo.io endpoint the
+                          worker config sends to (required, unless --devo-address is given)
+  --devo-address HOST     any other Devo (or relay) address
   --out-dir DIR           where to write (default: handoff/)
   --stack NAME            the cdktf stack, when the outputs file holds several
-  --devo-region R         us | eu | ca | ap: the Devo endpoint of the worker config (default: us)
-  --devo-address HOST     any other Devo (or relay) address
   --state-dir DIR         the worker's state folder (default: /var/lib/aws-devo-collector)
   --metrics-port N        /metrics and /healthz port of the worker (default: 9464)
   --default-credentials   the worker uses its instance/task role directly instead of assuming the stack's role
   --ecs                   write worker-config.ecs.yaml even when the outputs have no worker_* (your own ECS task
                           with the same variables)
+  -h, --help              this text
 `;
 
 export interface HandoffRun {
@@ -42,14 +46,18 @@ export interface HandoffRun {
 }
 
 /** Writes the three files. Throws {@link HandoffError} for outputs that cannot make a hand-off. */
-export async function writeHandoff(argv: string[], now = new Date()): Promise<HandoffRun> {
+export async function writeHandoff(
+  argv: string[],
+  now = new Date(),
+  cwd = process.env.INIT_CWD ?? process.cwd(),
+): Promise<HandoffRun> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       "out-dir": { type: "string", default: "handoff" },
       stack: { type: "string" },
-      "devo-region": { type: "string", default: "us" },
+      "devo-region": { type: "string" },
       "devo-address": { type: "string" },
       "state-dir": { type: "string", default: "/var/lib/aws-devo-collector" },
       "metrics-port": { type: "string", default: "9464" },
@@ -58,8 +66,14 @@ export async function writeHandoff(argv: string[], now = new Date()): Promise<Ha
     },
   });
   if (positionals.length !== 1) throw new UsageError(`expected one outputs file, got ${positionals.length}`);
-  const region = values["devo-region"] as keyof typeof DEVO_ENDPOINTS;
-  if (values["devo-address"] === undefined && !(region in DEVO_ENDPOINTS)) {
+  const region = values["devo-region"] as keyof typeof DEVO_ENDPOINTS | undefined;
+  // Never a silent default: a worker sending an EU domain's events to the US endpoint is refused by Devo.
+  if (values["devo-address"] === undefined && region === undefined) {
+    throw new UsageError(
+      `--devo-region is required: the region of your Devo domain (${Object.keys(DEVO_ENDPOINTS).join(", ")}), or --devo-address HOST`,
+    );
+  }
+  if (region !== undefined && !(region in DEVO_ENDPOINTS)) {
     throw new UsageError(`--devo-region: expected one of ${Object.keys(DEVO_ENDPOINTS).join(", ")}, got '${region}'`);
   }
   const metricsPort = Number(values["metrics-port"]);
@@ -67,12 +81,13 @@ export async function writeHandoff(argv: string[], now = new Date()): Promise<Ha
     throw new UsageError(`--metrics-port: expected a port number, got '${values["metrics-port"]}'`);
   }
 
-  const source = positionals[0];
+  // `npm run` starts scripts in the project folder; paths are the user's, relative to where npm was run (INIT_CWD).
+  const source = resolve(cwd, positionals[0]);
   const handoff = buildHandoff(await readStackOutputs(source, values.stack), source);
-  const outDir = resolve(values["out-dir"]);
+  const outDir = resolve(cwd, values["out-dir"]);
   await mkdir(outDir, { recursive: true });
   const common = {
-    devoAddress: values["devo-address"] ?? DEVO_ENDPOINTS[region],
+    devoAddress: values["devo-address"] ?? DEVO_ENDPOINTS[region as keyof typeof DEVO_ENDPOINTS],
     stateDir: values["state-dir"],
     metricsPort,
   };
@@ -126,7 +141,9 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-if (import.meta.main) {
+if (import.meta.main && ["--help", "-h"].some((flag) => process.argv.slice(2).includes(flag))) {
+  process.stdout.write(HANDOFF_USAGE);
+} else if (import.meta.main) {
   writeHandoff(process.argv.slice(2)).then(
     (run) => {
       process.stdout.write(`${run.queues} queue(s) handed off:\n${run.files.map((file) => `  ${file}\n`).join("")}`);

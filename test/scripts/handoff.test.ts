@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
@@ -122,7 +123,10 @@ describe("npm run handoff", () => {
   ] as const) {
     test(`${format}: Devo gets service, queue URL, role ARN and ExternalId per technology`, async () => {
       const out = join(dir, format.split(" ")[0]);
-      const run = await writeHandoff([fixture, "--out-dir", out], new Date("2026-11-23T10:00:00Z"));
+      const run = await writeHandoff(
+        [fixture, "--out-dir", out, "--devo-region", "us"],
+        new Date("2026-11-23T10:00:00Z"),
+      );
       assert.equal(run.queues, 4);
 
       const json = JSON.parse(await readFile(join(out, "devo-handoff.json"), "utf8")) as HandoffJson;
@@ -206,7 +210,16 @@ describe("npm run handoff", () => {
 
   test("--default-credentials leaves the credentials out (instance or task role) and still validates", async () => {
     const out = join(dir, "default-chain");
-    await writeHandoff([cdktfFixture, "--out-dir", out, "--default-credentials", "--state-dir", "/srv/state"]);
+    await writeHandoff([
+      cdktfFixture,
+      "--out-dir",
+      out,
+      "--devo-region",
+      "us",
+      "--default-credentials",
+      "--state-dir",
+      "/srv/state",
+    ]);
     const document = parseYaml(await readFile(join(out, "worker-config.yaml"), "utf8")) as {
       inputs: Record<string, Record<string, unknown>>;
     };
@@ -266,7 +279,7 @@ describe("npm run handoff", () => {
     const file = join(dir, "self-hosted.json");
     await writeFile(file, JSON.stringify(document));
     const out = join(dir, "self-hosted");
-    await writeHandoff([file, "--out-dir", out]);
+    await writeHandoff([file, "--out-dir", out, "--devo-region", "us"]);
     const json = JSON.parse(await readFile(join(out, "devo-handoff.json"), "utf8")) as Record<string, unknown>;
     assert.equal(json.access_mode, "self_hosted");
     assert.equal("external_id" in json, false);
@@ -344,14 +357,50 @@ describe("npm run handoff", () => {
     );
   });
 
+  test("the Devo region is a choice, never a default: without --devo-region (or --devo-address) nothing is written", async () => {
+    const out = join(dir, "no-region");
+    await assert.rejects(writeHandoff([terraformFixture, "--out-dir", out]), (error: Error) => {
+      assert.equal(error.name, "UsageError");
+      assert.match(error.message, /--devo-region is required: the region of your Devo domain \(us, eu, ca, ap\)/);
+      return true;
+    });
+    assert.equal(existsSync(out), false);
+  });
+
+  test("relative paths are the caller's (npm's INIT_CWD), and a missing file is named by its absolute path", async () => {
+    const callerDir = join(dir, "caller");
+    await mkdir(callerDir, { recursive: true });
+    await writeFile(join(callerDir, "outputs.json"), await readFile(terraformFixture));
+    const run = await writeHandoff(["outputs.json", "--out-dir", "out", "--devo-region", "eu"], new Date(), callerDir);
+    assert.equal(run.outDir, join(callerDir, "out"));
+    await assert.rejects(
+      writeHandoff(["missing.json", "--devo-region", "eu"], new Date(), callerDir),
+      (error: Error) => {
+        assert.ok(error.message.includes(join(callerDir, "missing.json")), error.message);
+        assert.match(error.message, /ENOENT/);
+        return true;
+      },
+    );
+  });
+
+  test("--help prints the usage and exits 0", async () => {
+    const result = spawnSync(process.execPath, [resolve(root, "scripts/handoff.ts"), "--help"], { encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^npm run handoff -- OUTPUTS\.json --devo-region R/);
+  });
+
   test("the CLI exits 2 with the problems on stderr, and writes nothing", async () => {
     const bad = join(dir, "bad-outputs.json");
     await writeFile(bad, JSON.stringify({ role_arn: { value: ROLE, type: "string", sensitive: false } }));
     const out = join(dir, "cli-out");
     const result = await new Promise<{ code: number | null; stderr: string }>((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [resolve(root, "scripts/handoff.ts"), bad, "--out-dir", out], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        [resolve(root, "scripts/handoff.ts"), bad, "--out-dir", out, "--devo-region", "eu"],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
       let stderr = "";
       child.stderr.on("data", (chunk: Buffer) => {
         stderr += chunk.toString();
@@ -369,7 +418,7 @@ describe("npm run handoff", () => {
   test("not JSON, and an empty file of outputs, are reported as such", async () => {
     const notJson = join(dir, "not.json");
     await writeFile(notJson, "region = eu-west-1\n");
-    await assert.rejects(writeHandoff([notJson, "--out-dir", dir]), (error: Error) => {
+    await assert.rejects(writeHandoff([notJson, "--out-dir", dir, "--devo-region", "us"]), (error: Error) => {
       assert.ok(error instanceof HandoffError);
       assert.match(error.message, /not\.json[\s\S]*not valid JSON/);
       return true;
@@ -385,7 +434,7 @@ describe("npm run handoff", () => {
       const outputs = join(dir, "emulated-outputs.json");
       await writeFile(outputs, JSON.stringify(emulatedStackOutputs(aws.queueUrl)));
       const out = join(dir, "emulated");
-      await writeHandoff([outputs, "--out-dir", out, "--state-dir", join(dir, "state")]);
+      await writeHandoff([outputs, "--out-dir", out, "--devo-region", "us", "--state-dir", join(dir, "state")]);
 
       // Only what the emulator needs is changed: its endpoint and keys, and a file instead of Devo.
       const config = parseYaml(await readFile(join(out, "worker-config.yaml"), "utf8")) as {
@@ -485,10 +534,17 @@ describe("npm run handoff", () => {
   });
 
   test("without worker outputs no ECS file is written, unless --ecs asks for one", async () => {
-    const plain = await writeHandoff([terraformFixture, "--out-dir", join(dir, "no-ecs")]);
+    const plain = await writeHandoff([terraformFixture, "--out-dir", join(dir, "no-ecs"), "--devo-region", "us"]);
     assert.equal(plain.ecs, undefined);
     await assert.rejects(readFile(join(dir, "no-ecs", ECS_CONFIG_FILE)), { code: "ENOENT" });
-    const forced = await writeHandoff([terraformFixture, "--out-dir", join(dir, "forced-ecs"), "--ecs"]);
+    const forced = await writeHandoff([
+      terraformFixture,
+      "--out-dir",
+      join(dir, "forced-ecs"),
+      "--devo-region",
+      "us",
+      "--ecs",
+    ]);
     assert.equal(forced.ecs?.configLocation, undefined);
     const document = parseYaml(await readFile(join(dir, "forced-ecs", ECS_CONFIG_FILE), "utf8")) as {
       outputs: { devo_1: { config: { key: string } } };
