@@ -2,10 +2,11 @@ import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
-import { findService } from "../services/catalog.ts";
+import { findService, SERVICES } from "../services/catalog.ts";
 import type { InputType, ServiceDefinition, ServiceOptions } from "../services/service-definition.ts";
 import { configSchema, type GlobalsConfig, type InputConfig, type RawConfig } from "./config-schema.ts";
 import { ENV_PREFIX, isEnvName, readEnvVariable } from "./env-reference.ts";
+import { nearestKey, schemaKeys } from "./suggest-key.ts";
 
 /** A configuration that cannot run, with every problem found, each naming its exact place in the file. */
 export class ConfigError extends Error {
@@ -40,13 +41,32 @@ function dotted(path: readonly PropertyKey[]): string {
   return path.map(String).join(".");
 }
 
+/** Every key any part of the configuration accepts, for "did you mean" hints. */
+let knownKeys: Set<string> | undefined;
+function vocabulary(): Set<string> {
+  knownKeys ??= schemaKeys([configSchema, ...SERVICES.map((service) => service.options)]);
+  return knownKeys;
+}
+
 function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): string {
   const path = dotted([...prefix, ...issue.path]);
+  const where = path === "" ? "top level" : path;
   if (issue.code === "unrecognized_keys") {
-    const where = path === "" ? "top level" : path;
-    return `${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `'${key}'`).join(", ")}`;
+    const named = issue.keys.map((key) => {
+      const near = nearestKey(key, vocabulary());
+      return near === undefined ? `'${key}'` : `'${key}' (did you mean '${near}'?)`;
+    });
+    return `${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${named.join(", ")}`;
   }
-  return `${path === "" ? "top level" : path}: ${issue.message}`;
+  if (issue.code === "invalid_type" && issue.input === undefined) return `${where}: required, and missing`;
+  if (issue.code === "invalid_union") {
+    // A choice between forms (a processor name, or {type, config}): name the values the first form accepts.
+    const values = issue.errors
+      .flat()
+      .flatMap((inner) => (inner.code === "invalid_value" ? inner.values.map(String) : []));
+    if (values.length > 0) return `${where}: expected one of ${values.join(", ")}`;
+  }
+  return `${where}: ${issue.message}`;
 }
 
 function inputTypeOf(name: string, input: InputConfig): InputType | undefined {

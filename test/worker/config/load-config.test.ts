@@ -147,6 +147,20 @@ describe("loadConfig", () => {
     );
   });
 
+  it("helps: a typo gets the nearest valid key, a choice lists its values, a missing section says so", () => {
+    assert.deepEqual(problemsOf(minimal({ regoin: "eu-west-1" })), [
+      "inputs.sqs_collector: unknown key 'regoin' (did you mean 'region'?)",
+    ]);
+    assert.deepEqual(problemsOf(minimal({ services: { aws_sqs_vpc: { s3_file_typ_filter: "x", colour: 1 } } })), [
+      "inputs.sqs_collector.services.aws_sqs_vpc: unknown keys 's3_file_typ_filter' (did you mean 's3_file_type_filter'?), 'colour'",
+    ]);
+    const [format] = problemsOf(
+      minimal({ services: { custom_service: { file_format: "csv_processor", routing_template: "my.app" } } }),
+    );
+    assert.match(format, /file_format: expected one of unseparated_json_processor, .*line_split_processor$/);
+    assert.deepEqual(problemsOf({ inputs: minimal({}).inputs }), ["outputs: required, and missing"]);
+  });
+
   it("says where the API services' options are wrong", () => {
     const problems = problemsOf({
       outputs: { c: { type: "console" } },
