@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
@@ -46,7 +47,7 @@ export const USER_AGENT = (() => {
  * worker's time on 1.5 MB objects. The API sources, a few calls a minute, keep the SDK.
  *
  * Both share one credential provider (one default chain, not one per client: one IMDS or ECS fetch per refresh),
- * the environment's proxies, and the endpoints of {@link chooseEndpoints}; an impossible endpoint choice, a proxy
+ * the environment's proxies and `AWS_CA_BUNDLE`, and the endpoints of {@link chooseEndpoints}; an impossible endpoint choice, a proxy
  * URL that cannot be used or an invalid variable throws here, at start-up. Each keeps its own retry quota.
  */
 export function createInputClients(settings: AwsClientSettings): {
@@ -57,6 +58,7 @@ export function createInputClients(settings: AwsClientSettings): {
   const env = settings.env ?? process.env;
   const endpoints = chooseEndpoints(settings.inputName, settings.region, settings.endpoints ?? {}, env);
   const proxy = proxyRoutesFromEnv(env);
+  const ca = caBundle(env);
   const credentials = memoizeCredentials(settings.credentials ?? fromNodeProviderChain());
   const common = {
     region: settings.region,
@@ -65,6 +67,7 @@ export function createInputClients(settings: AwsClientSettings): {
     maxAttempts: SDK_RETRY.maxAttempts,
     proxy,
     userAgent: USER_AGENT,
+    ...(ca === undefined ? {} : { ca }),
   };
   return {
     sqs: new SqsWireClient({ ...common, endpointUrl: endpoints.sqsEndpointUrl }),
@@ -75,4 +78,15 @@ export function createInputClients(settings: AwsClientSettings): {
     }),
     endpoints,
   };
+}
+
+/** `AWS_CA_BUNDLE`, as the SDKs read it: a PEM file of certificates trusted instead of the default roots. */
+function caBundle(env: Record<string, string | undefined>): string | undefined {
+  const path = env.AWS_CA_BUNDLE?.trim();
+  if (path === undefined || path === "") return undefined;
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`AWS_CA_BUNDLE=${path}: cannot read it (${(error as Error).message})`);
+  }
 }

@@ -30,6 +30,8 @@ export interface S3WireSettings {
   maxAttempts: number;
   proxy?: ProxyRoutes;
   userAgent?: string;
+  /** PEM certificates to trust instead of the default roots (`AWS_CA_BUNDLE`). */
+  ca?: string;
 }
 
 export interface GetObjectOptions {
@@ -68,6 +70,7 @@ export class S3WireClient implements ObjectStore {
       maxAttempts: settings.maxAttempts,
       proxy: settings.proxy,
       userAgent: settings.userAgent,
+      ca: settings.ca,
     });
   }
 
@@ -103,7 +106,7 @@ export class S3WireClient implements ObjectStore {
   }
 
   async #get(bucket: string, key: string, region: string, options: GetObjectOptions): Promise<IncomingMessage> {
-    const { origin, path } = this.#target(bucket, key, region);
+    const { origin, path } = objectTarget(this.#settings, bucket, key, region);
     const headers: Record<string, string> = { "x-amz-content-sha256": EMPTY_PAYLOAD_HASH };
     if (options.expectedOwner !== undefined) headers["x-amz-expected-bucket-owner"] = options.expectedOwner;
     try {
@@ -121,21 +124,26 @@ export class S3WireClient implements ObjectStore {
       throw error;
     }
   }
+}
 
-  /**
-   * Host and path of a GetObject, built from the bucket and the key's own segments: no URL parsing ever sees the
-   * key (WHATWG URL parsing resolves `.` and `..`, which would read another object, or another bucket in path
-   * style). Only the endpoint, which holds no key, is parsed.
-   */
-  #target(bucket: string, key: string, region: string): { origin: URL; path: string } {
-    const { endpointUrl, forcePathStyle } = this.#settings;
-    const endpoint = new URL(endpointUrl ?? s3Endpoint(region, this.#settings.variant ?? NO_VARIANT));
-    const base = endpoint.pathname.replace(/\/$/, "");
-    if (forcePathStyle || !VIRTUAL_HOSTABLE.test(bucket)) {
-      return { origin: endpoint, path: `${base}/${uriEncode(bucket)}/${keyPath(key)}` };
-    }
-    return { origin: new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}`), path: `${base}/${keyPath(key)}` };
+/**
+ * Host and path of a GetObject, built from the bucket and the key's own segments: no URL parsing ever sees the key
+ * (WHATWG URL parsing resolves `.` and `..`, which would read another object, or another bucket in path style).
+ * Only the endpoint, which holds no key, is parsed.
+ */
+export function objectTarget(
+  settings: Pick<S3WireSettings, "endpointUrl" | "forcePathStyle" | "variant">,
+  bucket: string,
+  key: string,
+  region: string,
+): { origin: URL; path: string } {
+  const { endpointUrl, forcePathStyle } = settings;
+  const endpoint = new URL(endpointUrl ?? s3Endpoint(region, settings.variant ?? NO_VARIANT));
+  const base = endpoint.pathname.replace(/\/$/, "");
+  if (forcePathStyle || !VIRTUAL_HOSTABLE.test(bucket)) {
+    return { origin: endpoint, path: `${base}/${uriEncode(bucket)}/${keyPath(key)}` };
   }
+  return { origin: new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}`), path: `${base}/${keyPath(key)}` };
 }
 
 const NO_VARIANT: EndpointVariant = { fips: false, dualstack: false };

@@ -34,6 +34,8 @@ export interface SignedHttpOptions {
   proxy?: ProxyRoutes;
   /** Sent on every request, unsigned (as the SDK does): `aws-devo-collector/0.1.0 …`. */
   userAgent?: string;
+  /** PEM certificates trusted instead of the default roots (`AWS_CA_BUNDLE`: TLS-inspecting proxies, private CAs). */
+  ca?: string;
   /** The retry quota; by default the client's own. */
   retryQuota?: RetryQuota;
   /** Seam for tests: the pause between attempts. */
@@ -70,10 +72,7 @@ export class SignedHttp {
   readonly #credentials: ReturnType<typeof memoizeCredentials>;
   readonly #options: SignedHttpOptions;
   readonly #quota: RetryQuota;
-  readonly #agents = {
-    "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }),
-    "https:": new https.Agent({ keepAlive: true, maxSockets: 64 }),
-  };
+  readonly #agents: { "http:": http.Agent; "https:": https.Agent };
   readonly #proxyAgents = new Map<ProxyServer, http.Agent>();
   readonly #signers = new Map<string, SigV4Signer>();
   /** Server time minus ours, learnt from the Date of answers; requests are signed in the server's time. */
@@ -83,6 +82,14 @@ export class SignedHttp {
     this.#options = options;
     this.#credentials = memoizeCredentials(options.credentials);
     this.#quota = options.retryQuota ?? new RetryQuota();
+    this.#agents = {
+      "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }),
+      "https:": new https.Agent({ keepAlive: true, maxSockets: 64, ...this.#tls() }),
+    };
+  }
+
+  #tls(): { ca?: string } {
+    return this.#options.ca === undefined ? {} : { ca: this.#options.ca };
   }
 
   /** Server time minus ours, as learnt from answers. */
@@ -168,7 +175,7 @@ export class SignedHttp {
     let agent = this.#proxyAgents.get(proxy);
     if (agent === undefined) {
       agent = secure
-        ? new TunnelingAgent(proxy, { keepAlive: true, maxSockets: 64 })
+        ? new TunnelingAgent(proxy, { keepAlive: true, maxSockets: 64, ...this.#tls() })
         : new http.Agent({ keepAlive: true, maxSockets: 64 });
       this.#proxyAgents.set(proxy, agent);
     }

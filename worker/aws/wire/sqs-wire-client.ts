@@ -43,6 +43,8 @@ export interface SqsWireSettings {
   maxAttempts: number;
   proxy?: ProxyRoutes;
   userAgent?: string;
+  /** PEM certificates to trust instead of the default roots (`AWS_CA_BUNDLE`). */
+  ca?: string;
 }
 
 /**
@@ -60,6 +62,7 @@ export class SqsWireClient implements SqsApi {
       maxAttempts: settings.maxAttempts,
       proxy: settings.proxy,
       userAgent: settings.userAgent,
+      ca: settings.ca,
     });
   }
 
