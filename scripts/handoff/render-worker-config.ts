@@ -70,6 +70,20 @@ function queueSettings(queue: HandoffQueue): Record<string, unknown> {
 }
 
 /**
+ * The stack's bucket as the only one the worker reads, owned by the stack's account (`x-amz-expected-bucket-owner`),
+ * so a notification naming any other bucket fails to the DLQ instead of being read. Without a `bucket` output the
+ * worker's default holds: any bucket, owned by the queue's account.
+ */
+function allowedBuckets(handoff: Handoff): { allowed_buckets?: unknown[] } {
+  if (handoff.bucket === undefined) return {};
+  return {
+    allowed_buckets: [
+      /^\d{12}$/.test(handoff.accountId) ? { bucket: handoff.bucket, owner: handoff.accountId } : handoff.bucket,
+    ],
+  };
+}
+
+/**
  * A configuration in Devo's collector format that runs this worker against the stack's queues: one input per
  * queue (so per technology), the `devo_platform` output reading the domain's certificates from `certs/` or, for
  * ECS, from environment variables. Returned as a YAML document with comments, because a person finishes it.
@@ -91,6 +105,7 @@ export function renderWorkerConfig(handoff: Handoff, options: WorkerConfigOption
       region: queue.region,
       ...queueSettings(queue),
       ...(credentials === undefined ? {} : { credentials }),
+      ...allowedBuckets(handoff),
     };
   }
   const config = {
@@ -126,6 +141,13 @@ export function renderWorkerConfig(handoff: Handoff, options: WorkerConfigOption
       queue.workerSkips === undefined
         ? ` ${queue.label}: ${queue.service}`
         : ` ${queue.label}: ${queue.service} — disabled: ${queue.workerSkips}`;
+    const allowed = document.getIn(["inputs", queue.name, "allowed_buckets"], true) as
+      | { commentBefore?: string }
+      | undefined;
+    if (allowed !== undefined) {
+      allowed.commentBefore =
+        " The only buckets read. Buckets of other accounts that notify this queue (sns.external_buckets) go here as {bucket, owner}.";
+    }
   }
   return document.toString({ lineWidth: 0 });
 }
