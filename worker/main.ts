@@ -9,6 +9,7 @@ const USAGE = `aws-devo-collector — AWS logs (S3 + SQS, CloudTrail, CloudWatch
 Usage:
   aws-devo-collector run (--config FILE | --config-env NAME) [--until-idle] [--certs-dir DIR] [--metrics-port N]
   aws-devo-collector validate (--config FILE | --config-env NAME)
+  aws-devo-collector check (--config FILE | --config-env NAME) [--certs-dir DIR]
   aws-devo-collector parse --service NAME [--type TYPE] [--key S3KEY] FILE...
   aws-devo-collector services [--json]
   aws-devo-collector --help | --version
@@ -16,6 +17,7 @@ Usage:
 Commands:
   run       collect with a Devo collector configuration (inputs sqs_collector and aws) until stopped
   validate  check a configuration offline and print what would run (queues, APIs, regions, tables)
+  check     check the setup against AWS and Devo: identity, queues, permissions, certificates (no data moved)
   parse     read local files exactly as the worker reads S3 objects; one JSON event per line on stdout
   services  list the collection services, their sources, framings and Devo tables
 
@@ -30,6 +32,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   switch (command) {
     case "run":
       return (await import("./cli/run-command.ts")).runRunCommand(rest, io);
+    case "check":
+      return (await import("./cli/check-command.ts")).runCheckCommand(rest, io);
     case "validate":
       return (await import("./cli/validate-command.ts")).runValidateCommand(rest, io);
     case "parse":

@@ -81,6 +81,17 @@ export class InputClients {
     }
     return pair;
   }
+
+  /** The SQS client of an input in a region (the checks need only that one). */
+  readonly sqsFor = (input: ConfiguredInput, region: string): SqsApi => this.get(input, region).sqs;
+
+  /** Closes every client's connections. */
+  destroy(): void {
+    for (const { sqs, s3 } of this.#pairs.values()) {
+      sqs.destroy();
+      s3.destroy?.();
+    }
+  }
 }
 
 /**
