@@ -4,7 +4,7 @@ import type { Writable } from "node:stream";
 import type { DevoEvent } from "../pipeline/event.ts";
 import { CoalescingWriter } from "./coalescing-writer.ts";
 import { DevoLineFormatter, formatJsonLine } from "./devo-line.ts";
-import { formatThenDeliver } from "./output.ts";
+import { FatalOutputError, formatThenDeliver } from "./output.ts";
 import type { OutputStats, OutputWithStats } from "./output-stats.ts";
 import { emptyStats } from "./output-stats.ts";
 
@@ -19,6 +19,10 @@ export interface ConsoleOutputOptions {
 /**
  * Events on standard output, as JSON lines (`{"tag","message"}`, handy with `jq`) or as the Devo line. A batch is
  * acknowledged once the stream took it (its write callback ran): with a pipe that is when the reader has room.
+ *
+ * A write that fails (`… | head -1`: the reader closed the pipe, EPIPE) fails for good: every send from then on
+ * rejects with a {@link FatalOutputError}, which stops the run, and the stream's 'error' event is taken here instead
+ * of crashing the process.
  */
 export class ConsoleOutput implements OutputWithStats {
   readonly id: string;
@@ -26,10 +30,13 @@ export class ConsoleOutput implements OutputWithStats {
   readonly #stream: Writable;
   readonly #writer: CoalescingWriter<string>;
   readonly #toText: (batch: readonly DevoEvent[]) => string;
+  /** The stream's failure: nothing more can be written. */
+  #broken: FatalOutputError | undefined;
 
   constructor(options: ConsoleOutputOptions) {
     this.id = options.id;
     this.#stream = options.stream ?? (process.stdout as unknown as Writable);
+    this.#stream.on("error", (error: Error) => this.#breaks(error));
     if (options.format === "syslog") {
       const formatter = new DevoLineFormatter({ hostname: options.hostname });
       this.#toText = (batch) => formatter.formatBatch(batch);
@@ -48,18 +55,33 @@ export class ConsoleOutput implements OutputWithStats {
 
   async #write(text: string, events: number): Promise<void> {
     try {
+      if (this.#broken !== undefined) throw this.#broken;
       await this.#writer.push(text);
     } catch (error) {
       this.stats.failedBatches++;
-      throw new Error(`output ${this.id}: cannot write to standard output: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw this.#breaks(error as Error);
     }
     this.stats.events += events;
   }
 
-  async close(): Promise<void> {
-    await this.#writer.idle();
+  /** Waits for what was sent to be written, unless `signal` aborts first. */
+  async close(signal?: AbortSignal): Promise<void> {
+    if (signal === undefined) return this.#writer.idle();
+    if (signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      signal.addEventListener("abort", () => resolve(), { once: true });
+      this.#writer.idle().then(resolve, resolve);
+    });
+  }
+
+  #breaks(error: Error): FatalOutputError {
+    this.#broken ??=
+      error instanceof FatalOutputError
+        ? error
+        : new FatalOutputError(`output ${this.id}: cannot write to standard output: ${error.message}`, {
+            cause: error,
+          });
+    return this.#broken;
   }
 
   #writeChunk(text: string): Promise<void> {

@@ -19,6 +19,8 @@ export interface OutputStats {
   connectionErrors: number;
   /** Batches failed back to the pipeline (`send` rejected). */
   failedBatches: number;
+  /** Times delivery stopped for `delivery_timeout_seconds` (network outputs: a stuck connection was dropped). */
+  deliveryTimeouts: number;
 }
 
 export function emptyStats(): OutputStats {
@@ -30,6 +32,7 @@ export function emptyStats(): OutputStats {
     resentEvents: 0,
     connectionErrors: 0,
     failedBatches: 0,
+    deliveryTimeouts: 0,
   };
 }
 

@@ -18,8 +18,19 @@ export interface Output {
    * collections and is copied and promoted: that was half the worker's collection time (bench, --trace-gc-nvp).
    */
   send(batch: readonly DevoEvent[]): Promise<void>;
-  /** Flushes what is pending, closes connections gracefully and releases resources. */
-  close(): Promise<void>;
+  /**
+   * Flushes what is pending, closes connections gracefully and releases resources. When `signal` aborts (the
+   * shutdown grace period is over), it stops waiting: undelivered sends reject and connections are dropped.
+   */
+  close(signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * A failure after which the output can deliver nothing more, ever (standard output closed by its reader): the
+ * pipeline stops the run instead of retrying every message against it.
+ */
+export class FatalOutputError extends Error {
+  override readonly name = "FatalOutputError";
 }
 
 /**

@@ -58,4 +58,22 @@ describe("ConsoleOutput", () => {
     assert.equal(output.stats.failedBatches, 1);
     assert.equal(output.stats.events, 0);
   });
+
+  it("a reader that closed the pipe (EPIPE): no unhandled 'error', every send fails with a FatalOutputError", async () => {
+    const stream = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+      },
+    });
+    // No 'error' listener of the test's own: the output must take the stream's 'error' event itself.
+    const output = new ConsoleOutput({ id: "c", format: "jsonl", hostname: "h", stream });
+    const first = await output.send([{ tag: "a.b", message: "x" }]).catch((error: Error) => error);
+    assert.ok(first instanceof Error);
+    assert.equal(first.name, "FatalOutputError");
+    assert.match(first.message, /output c: cannot write to standard output: write EPIPE/);
+    const second = await output.send([{ tag: "a.b", message: "y" }]).catch((error: Error) => error);
+    assert.equal((second as Error).name, "FatalOutputError", "later sends fail at once");
+    await new Promise((resolve) => setImmediate(resolve));
+    await output.close(AbortSignal.timeout(100));
+  });
 });

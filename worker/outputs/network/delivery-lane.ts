@@ -57,6 +57,10 @@ type Connection = SyslogConnection<Chunk>;
  *
  * Reconnects back off exponentially with jitter. Connections are closed gracefully when idle for `idleMs` (before a
  * load balancer's idle cut) and when older than `maxAgeMs`.
+ *
+ * A receiver that accepts the connection and then reads nothing leaves our writes in the socket's buffers forever.
+ * A connection whose writes have not moved for `deliveryTimeoutMs` is therefore dropped, and what was written on it
+ * for longer than that fails back to its `send` (the pipeline retries the message later); newer chunks are re-sent.
  */
 export class DeliveryLane {
   readonly #options: LaneOptions;
@@ -79,6 +83,10 @@ export class DeliveryLane {
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
   #ackDueAt = Number.POSITIVE_INFINITY;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Checks for stuck connections and expired chunks while the lane holds anything. */
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  /** Set when `close` was told to give up: nothing is sent or re-sent any more, every send fails with it. */
+  #abandoned: Error | undefined;
   readonly #stop = new AbortController();
   readonly #events = {
     confirmed: (connection: Connection) => {
@@ -100,25 +108,53 @@ export class DeliveryLane {
   }
 
   enqueue(chunk: Chunk): void {
-    this.#queue.push(chunk);
     this.#heldBytes += chunk.data.length;
+    if (this.#abandoned !== undefined) {
+      this.#fail(chunk, this.#abandoned);
+      return;
+    }
+    this.#queue.push(chunk);
+    this.#armWatchdog();
     this.#kick();
   }
 
   /**
    * Delivers what is queued, then closes every connection gracefully. Whatever cannot be delivered within the
-   * delivery timeout fails back to its `send`.
+   * delivery timeout fails back to its `send`. When `signal` aborts, gives up at once: every chunk not yet delivered
+   * fails back and the connections are dropped.
    */
-  async close(): Promise<void> {
-    while (this.#running || this.#queue.length > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
-    clearTimeout(this.#idleTimer);
-    if (this.#current !== undefined) this.#retire(this.#current);
-    while (this.#retiring.size > 0) await Promise.all([...this.#retiring]);
-    // A graceful close that failed put chunks back; they were retried (or failed) by the loop above — but if the
-    // last close failed, try once more.
-    if (this.#queue.length > 0) return this.close();
+  async close(signal?: AbortSignal): Promise<void> {
+    const giveUp = () => this.#abandon("given up at shutdown (grace period over)");
+    if (signal?.aborted) giveUp();
+    else signal?.addEventListener("abort", giveUp, { once: true });
+    try {
+      for (;;) {
+        while (this.#running || this.#queue.length > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+        clearTimeout(this.#idleTimer);
+        if (this.#current !== undefined) this.#retire(this.#current);
+        while (this.#retiring.size > 0) await Promise.all([...this.#retiring]);
+        // A graceful close that failed put chunks back; they were retried (or failed) by the loop above — but if
+        // the last close failed, try once more.
+        if (this.#queue.length === 0) break;
+      }
+    } finally {
+      signal?.removeEventListener("abort", giveUp);
+    }
+    // A send that was still waiting for the output's buffer when close began fails instead of reconnecting.
+    this.#abandoned ??= new Error(`output ${this.#options.outputId}: send after close`);
     this.#stop.abort();
     clearTimeout(this.#ackTimer);
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  /** Stops delivering: what is queued fails now, what is on a connection fails when the connection is dropped. */
+  #abandon(reason: string): void {
+    if (this.#abandoned !== undefined) return;
+    this.#abandoned = new Error(`output ${this.#options.outputId}: ${reason}`);
+    this.#stop.abort();
+    this.#requeue(this.#queue.splice(0));
+    for (const connection of this.#live) connection.destroy();
   }
 
   #kick(): void {
@@ -169,6 +205,10 @@ export class DeliveryLane {
     if (this.#current?.isOpen) return this.#current;
     const { target, backoffBaseMs, backoffMaxMs, stats, logger } = this.#options;
     for (;;) {
+      if (this.#abandoned !== undefined) {
+        this.#requeue(this.#queue.splice(0));
+        return undefined;
+      }
       this.#expireQueued();
       if (this.#queue.length === 0) return undefined;
       if (this.#failures > 0) {
@@ -177,7 +217,11 @@ export class DeliveryLane {
         if (this.#queue.length === 0) return undefined;
       }
       try {
-        const connection = await SyslogConnection.open(target, this.#events);
+        const connection = await SyslogConnection.open(target, this.#events, this.#stop.signal);
+        if (this.#abandoned !== undefined) {
+          connection.destroy();
+          continue;
+        }
         if (this.#everConnected) stats.reconnects++;
         this.#everConnected = true;
         this.#current = connection;
@@ -191,6 +235,7 @@ export class DeliveryLane {
         return connection;
       } catch (error) {
         const failure = error as ConnectionError;
+        if (this.#abandoned !== undefined) continue;
         this.#failures++;
         stats.connectionErrors++;
         this.#report(failure);
@@ -213,6 +258,10 @@ export class DeliveryLane {
 
   #requeue(chunks: Chunk[]): void {
     if (chunks.length === 0) return;
+    if (this.#abandoned !== undefined) {
+      for (const chunk of chunks) this.#fail(chunk, this.#abandoned);
+      return;
+    }
     this.#queue.unshift(...chunks);
   }
 
@@ -264,6 +313,7 @@ export class DeliveryLane {
     }
     const chunks = connection.unacked.splice(0).flatMap((group) => group.chunks);
     this.#requeue(chunks);
+    if (this.#abandoned !== undefined) return;
     this.#options.stats.connectionErrors++;
     // A connection that broke before the peer accepted it is a failed attempt: back off. One that broke after
     // working (a receiver restart, a balancer cut) is retried at once.
@@ -272,6 +322,8 @@ export class DeliveryLane {
     // A bare close right after the handshake may be a restart; three in a row is a refused certificate.
     if (error.code === "CLOSED_BEFORE_CONFIRMATION") this.#unexplainedRefusals++;
     if (error.fatal || this.#unexplainedRefusals >= 3) this.#rejectQueued(error);
+    // Dropped by the watchdog: what waited longer than the delivery timeout fails back now, the rest is re-sent.
+    if (error.code === "STALLED") this.#expireQueued();
     if (this.#queue.length > 0) this.#kick();
   }
 
@@ -291,6 +343,10 @@ export class DeliveryLane {
           return;
         }
         const chunks = groups.flatMap((group) => group.chunks);
+        if (this.#abandoned !== undefined) {
+          this.#requeue(chunks);
+          return;
+        }
         this.#options.stats.connectionErrors++;
         this.#report(
           new ConnectionError(
@@ -321,7 +377,7 @@ export class DeliveryLane {
   }
 
   #expireQueued(): void {
-    const { deliveryTimeoutMs } = this.#options;
+    const { deliveryTimeoutMs, logger, lane } = this.#options;
     const oldest = performance.now() - deliveryTimeoutMs;
     if (this.#queue.length === 0 || this.#queue.every((chunk) => chunk.enqueuedAt > oldest)) return;
     const reason = this.#lastError?.message ?? "no connection";
@@ -330,12 +386,50 @@ export class DeliveryLane {
       { cause: this.#lastError },
     );
     const keep: Chunk[] = [];
+    let failed = 0;
     for (const chunk of this.#queue) {
       if (chunk.enqueuedAt > oldest) keep.push(chunk);
-      else this.#fail(chunk, error);
+      else {
+        failed += chunk.events;
+        this.#fail(chunk, error);
+      }
     }
     this.#queue.length = 0;
     this.#requeue(keep);
+    this.#options.stats.deliveryTimeouts++;
+    // The pipeline logs each message it hands back with this error; the connection problem was logged already.
+    logger.debug({ lane, events: failed }, `${error.message}; failed back for a retry later`);
+  }
+
+  #armWatchdog(): void {
+    if (this.#watchdog !== undefined) return;
+    const period = Math.max(50, Math.min(1000, this.#options.deliveryTimeoutMs / 10));
+    this.#watchdog = unref(setInterval(() => this.#checkStuck(), period));
+  }
+
+  /**
+   * Drops a connection on which a write has not moved for the delivery timeout (the receiver reads nothing), and
+   * expires queued chunks while no connection is open. Stops itself when the lane holds nothing.
+   */
+  #checkStuck(): void {
+    if (this.#queue.length === 0 && this.#heldBytes <= 0) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = undefined;
+      return;
+    }
+    const { deliveryTimeoutMs, target } = this.#options;
+    const now = performance.now();
+    for (const connection of this.#live) {
+      const stuckFor = now - connection.lastProgressAt;
+      if (!connection.stuckWrite || stuckFor < deliveryTimeoutMs) continue;
+      connection.destroy(
+        new ConnectionError(
+          `${describeTarget(target).target}: the receiver took no data for ${Math.round(stuckFor / 1000)} s (writes stuck in the socket); connection dropped`,
+          { fatal: false, code: "STALLED" },
+        ),
+      );
+    }
+    if (this.#current === undefined) this.#expireQueued();
   }
 
   #rejectQueued(error: Error): void {

@@ -112,11 +112,14 @@ export class NetworkOutput implements OutputWithStats {
     }
   }
 
-  /** Delivers what is pending (within the delivery timeout), then closes every connection gracefully. */
-  async close(): Promise<void> {
+  /**
+   * Delivers what is pending (within the delivery timeout), then closes every connection gracefully; when `signal`
+   * aborts, drops them and fails what is undelivered.
+   */
+  async close(signal?: AbortSignal): Promise<void> {
     this.#closed = true;
     clearInterval(this.#statsTimer);
-    await Promise.all(this.#lanes.map((lane) => lane.close()));
+    await Promise.all(this.#lanes.map((lane) => lane.close(signal)));
   }
 
   #leastLoaded(): DeliveryLane {

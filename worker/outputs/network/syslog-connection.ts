@@ -49,6 +49,11 @@ export interface ConnectionEvents<C> {
 export class SyslogConnection<C> {
   readonly openedAt = performance.now();
   lastWriteAt = performance.now();
+  /**
+   * Since when the socket has been stuck, if it is: when a write last reached the kernel, or when a write found
+   * nothing pending before it. A receiver that reads nothing stops this clock while writes pile up.
+   */
+  lastProgressAt = performance.now();
   readonly protocol: string;
   confirmed = false;
   readonly unacked: WriteGroup<C>[] = [];
@@ -57,6 +62,8 @@ export class SyslogConnection<C> {
   readonly #events: ConnectionEvents<C>;
   #state: "open" | "ending" | "closed" = "open";
   #error: Error | undefined;
+  /** Why we dropped the connection ourselves (see {@link destroy}): reported as is when it closes. */
+  #dropped: ConnectionError | undefined;
   #peerEnded = false;
   #confirmTimer: ReturnType<typeof setTimeout> | undefined;
   #ended: ((clean: boolean) => void) | undefined;
@@ -88,8 +95,15 @@ export class SyslogConnection<C> {
     }
   }
 
-  /** Connects (TCP, then TLS when configured) within `connectTimeoutMs`; rejects with a {@link ConnectionError}. */
-  static open<C>(target: ConnectionTarget, events: ConnectionEvents<C>): Promise<SyslogConnection<C>> {
+  /**
+   * Connects (TCP, then TLS when configured) within `connectTimeoutMs`; rejects with a {@link ConnectionError}, also
+   * when `signal` aborts first.
+   */
+  static open<C>(
+    target: ConnectionTarget,
+    events: ConnectionEvents<C>,
+    signal?: AbortSignal,
+  ): Promise<SyslogConnection<C>> {
     return new Promise((resolve, reject) => {
       const settings = target.tls;
       const socket = settings
@@ -112,6 +126,7 @@ export class SyslogConnection<C> {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         socket.off("session", onTicket);
         socket.destroy();
         reject(
@@ -127,6 +142,9 @@ export class SyslogConnection<C> {
         target.connectTimeoutMs,
       );
       const onClose = () => fail(Object.assign(new Error("closed during connect"), { code: "ECONNRESET" }));
+      const onAbort = () => fail(Object.assign(new Error("connect abandoned"), { code: "ABANDONED" }));
+      if (signal?.aborted) queueMicrotask(onAbort);
+      else signal?.addEventListener("abort", onAbort, { once: true });
       socket.once("error", fail);
       socket.once("close", onClose);
       socket.on("session", onTicket);
@@ -134,6 +152,7 @@ export class SyslogConnection<C> {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         socket.off("error", fail);
         socket.off("close", onClose);
         socket.off("session", onTicket);
@@ -152,9 +171,11 @@ export class SyslogConnection<C> {
   write(data: string | Buffer, group: WriteGroup<C>): boolean {
     this.unacked.push(group);
     this.lastWriteAt = performance.now();
+    if (this.#socket.writableLength === 0) this.lastProgressAt = this.lastWriteAt;
     return this.#socket.write(data, (error) => {
       if (error) return; // 'error' and 'close' follow; the group goes back to the queue then
       group.writtenAt = performance.now();
+      this.lastProgressAt = group.writtenAt;
       this.#events.written(this);
     });
   }
@@ -187,8 +208,17 @@ export class SyslogConnection<C> {
     });
   }
 
-  /** Drops the connection at once (no delivery confirmed). */
-  destroy(): void {
+  /** Whether a write is still in Node's buffers, waiting for the kernel to take it. */
+  get stuckWrite(): boolean {
+    return this.unacked.some((group) => group.writtenAt === undefined);
+  }
+
+  /**
+   * Drops the connection at once (no delivery confirmed). With a `reason`, the `broken` event (or a pending `end`)
+   * reports that reason instead of what the socket saw.
+   */
+  destroy(reason?: ConnectionError): void {
+    this.#dropped ??= reason;
     this.#socket.destroy();
   }
 
@@ -228,7 +258,9 @@ export class SyslogConnection<C> {
       connectTimeoutMs: this.#target.connectTimeoutMs,
     };
     let error: ConnectionError;
-    if (this.#error !== undefined) {
+    if (this.#dropped !== undefined) {
+      error = this.#dropped;
+    } else if (this.#error !== undefined) {
       error = describeConnectionError(this.#error, context);
       if (!this.confirmed && !error.fatal) error = closedBeforeConfirmation(context.target, this.#target.tls);
     } else if (!this.confirmed) {
