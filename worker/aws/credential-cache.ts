@@ -17,14 +17,26 @@ export class CredentialCache {
   }
 
   get(
-    input: { name: string; credentials?: AwsCredentialsConfig; endpoint_url?: string },
+    input: {
+      name: string;
+      credentials?: AwsCredentialsConfig;
+      endpoint_url?: string;
+      use_fips_endpoint?: boolean;
+      use_dualstack_endpoint?: boolean;
+    },
     region: string,
   ): AwsCredentialIdentityProvider | undefined {
     const key = `${input.name}\u0000${region}`;
     if (!this.#providers.has(key)) {
       this.#providers.set(
         key,
-        createCredentialProvider(input.credentials, { region, endpointUrl: input.endpoint_url, logger: this.#logger }),
+        createCredentialProvider(input.credentials, {
+          region,
+          endpointUrl: input.endpoint_url,
+          useFipsEndpoint: input.use_fips_endpoint,
+          useDualstackEndpoint: input.use_dualstack_endpoint,
+          logger: this.#logger,
+        }),
       );
     }
     return this.#providers.get(key);

@@ -11,6 +11,9 @@ export interface CredentialProviderOptions {
   region: string;
   /** Same endpoint override as every other client of the input (emulators, VPC endpoints). */
   endpointUrl?: string;
+  /** The input's `use_fips_endpoint` / `use_dualstack_endpoint`; unset, the SDK reads AWS_USE_*_ENDPOINT itself. */
+  useFipsEndpoint?: boolean;
+  useDualstackEndpoint?: boolean;
   logger?: Logger;
   /** `RoleSessionName` of the assumed sessions, visible in the customer's CloudTrail. */
   sessionName?: string;
@@ -93,6 +96,8 @@ function assumeRoleProvider(
   const sts = new STSClient({
     region: options.region,
     endpoint: options.endpointUrl,
+    ...(options.useFipsEndpoint === undefined ? {} : { useFipsEndpoint: options.useFipsEndpoint }),
+    ...(options.useDualstackEndpoint === undefined ? {} : { useDualstackEndpoint: options.useDualstackEndpoint }),
     credentials: master,
     ...SDK_RETRY,
   });
