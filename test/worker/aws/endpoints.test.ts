@@ -217,6 +217,21 @@ describe("endpoint selection: where the clients' requests really go", () => {
     assert.deepEqual(seen, { sqs: ["POST /"], s3: ["GET /logs/a/../b"], global: [] });
   });
 
+  it("the SQS and S3 clients of an input share one credential provider: one fetch for both", async () => {
+    let fetches = 0;
+    await run({
+      inputName: "in",
+      region: "eu-west-1",
+      s3ForcePathStyle: true,
+      credentials: async () => {
+        fetches++;
+        return { accessKeyId: "a", secretAccessKey: "b", expiration: new Date(Date.now() + 3_600_000) };
+      },
+      env: { AWS_ENDPOINT_URL: urls.global },
+    });
+    assert.equal(fetches, 1);
+  });
+
   it("AWS_ENDPOINT_URL alone serves both", async () => {
     const seen = await run({
       inputName: "in",
