@@ -8,6 +8,7 @@ import { backoffDelay, sleep } from "../../pipeline/backoff.ts";
 import type { DevoEvent } from "../../pipeline/event.ts";
 import {
   countIgnored,
+  countSkipped,
   newParseStats,
   type ObjectContext,
   type ParseStats,
@@ -125,9 +126,11 @@ export class SqsSource implements Source {
           try {
             received = await this.#receive(signal, options);
             failures = 0;
+            this.#deps.metrics.receives.inc({ source: this.id });
           } catch (error) {
             if (signal.aborted) break;
             failures++;
+            this.#deps.metrics.receiveErrors.inc({ source: this.id });
             // A run that must end (--until-idle) ends on an error no retry can fix, or on one that outlasts the
             // retries, with the cause, instead of retrying forever and exiting 0 later.
             if (options.untilIdle && (isPermanent(error) || failures >= UNTIL_IDLE_MAX_RECEIVE_FAILURES)) {
@@ -447,7 +450,20 @@ export class SqsSource implements Source {
       );
     }
     const context: ObjectContext = { bucket: "", key: "", options: service.options, stats };
-    const events = this.#deps.readers.readInlineEvents(service.definition, JSON.stringify(event), context);
+    let body: string;
+    try {
+      body = JSON.stringify(event);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      // Parsing took it, writing it back overflows the stack (thousands of nesting levels): skip this event alone.
+      countSkipped(stats, "event nested too deeply to re-serialize");
+      this.#deps.logger.warn(
+        { source: this.id, service: service.definition.name, messageId: message.MessageId },
+        "event nested too deeply to re-serialize: skipped",
+      );
+      return;
+    }
+    const events = this.#deps.readers.readInlineEvents(service.definition, body, context);
     if (events.length === 0 && stats.skipped === 0) {
       throw new ServiceReadError(
         service.definition.name,
