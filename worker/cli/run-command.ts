@@ -3,20 +3,28 @@ import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig, loadConfigFromEnv } from "../config/load-config.ts";
+import { HealthMonitor } from "../observability/health.ts";
 import { startObservabilityServer } from "../observability/http-server.ts";
 import { createLogger } from "../observability/logger.ts";
-import { createMetrics } from "../observability/metrics.ts";
+import { createMetrics, observeOutputs } from "../observability/metrics.ts";
 import { createOutputs, OutputSetupError } from "../outputs/create-outputs.ts";
 import { buildSources } from "../pipeline/build-sources.ts";
 import { messageReaders } from "../pipeline/message-readers.ts";
 import { Pipeline, type RunSummary } from "../pipeline/pipeline.ts";
+import { SqsSource } from "../sources/sqs/sqs-source.ts";
 import { createStateStore, persistenceProblem } from "../state/create-state-store.ts";
 import type { CommandIo } from "./command-io.ts";
 
 export const RUN_USAGE = `aws-devo-collector run --config FILE [options]
 aws-devo-collector run --config-env NAME [options]
 
-Runs every enabled input and service of the configuration (Devo's collector config format) until SIGTERM/SIGINT.
+Runs every enabled input and service of the configuration (Devo's collector config format) until SIGTERM, SIGINT
+or SIGHUP: then it stops receiving, lets in-flight work finish within globals.shutdown_grace_seconds, hands the rest
+back to its queues and exits 0. A second signal ends the stop at once (in-flight work handed back first).
+
+Exit codes: 0 stopped as asked (or, with --until-idle, drained); 1 failed at run time (an output that can deliver
+nothing more, a source that cannot go on, a crash): restart it; 2 bad usage or configuration: fix it, a restart
+fails the same way.
 
 Options:
   --config FILE        the configuration (YAML or JSON)
@@ -26,7 +34,8 @@ Options:
   --certs-dir DIR      where relative certificate paths of outputs resolve (default: certs/ beside the config's
                        folder; with --config-env, certs/ in the working directory). An output's chain, cert, key
                        or key_passphrase may instead be env:NAME: the PEM text (or passphrase) is in variable NAME
-  --metrics-port N     serve /metrics and /healthz on port N (overrides globals.metrics.port)
+  --metrics-port N     serve /metrics and /healthz on port N (overrides globals.metrics.port; the address is
+                       globals.metrics.host, default 0.0.0.0: every interface)
   --summary-json FILE  write the run's summary (events per table, …) as JSON when it ends
 `;
 
@@ -91,22 +100,37 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
       },
     );
 
+    observeOutputs(metrics, outputs);
+    const health = new HealthMonitor(metrics.activity, {
+      unhealthyAfterMs: (config.globals.metrics?.unhealthy_after_seconds ?? 120) * 1000,
+      watchReceives: sources.some((source) => source instanceof SqsSource),
+    });
+
+    // SIGHUP too: a closed terminal or a supervisor's reload must not kill in-flight work without handing it back.
+    // The first signal drains within the grace period; a second one ends the stop at once.
     const stop = new AbortController();
     const onSignal = (signal: string) => {
-      if (stop.signal.aborted) return;
+      if (stop.signal.aborted) {
+        logger.warn({ signal }, "second stop signal: not waiting for the grace period");
+        pipeline.stopNow();
+        return;
+      }
       logger.info({ signal }, "stop requested");
+      health.stopping = true;
       stop.abort();
     };
-    process.on("SIGTERM", () => onSignal("SIGTERM"));
-    process.on("SIGINT", () => onSignal("SIGINT"));
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => onSignal(signal));
 
     const metricsPort =
       values["metrics-port"] !== undefined ? Number(values["metrics-port"]) : config.globals.metrics?.port;
     const observability =
       metricsPort !== undefined
-        ? await startObservabilityServer(metricsPort, config.globals.metrics?.host ?? "0.0.0.0", metrics.registry, {
-            healthy: () => !stop.signal.aborted,
-          })
+        ? await startObservabilityServer(
+            metricsPort,
+            config.globals.metrics?.host ?? "0.0.0.0",
+            metrics.registry,
+            health,
+          )
         : undefined;
     if (observability) logger.info({ port: observability.port }, "serving /metrics and /healthz");
 

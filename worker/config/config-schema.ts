@@ -28,9 +28,16 @@ const globalsSchema = z
     id: z.union([z.string(), z.number()]).optional(),
     name: z.string().optional(),
     persistence: persistenceSchema.optional(),
-    /** Ours: Prometheus `/metrics` and `/healthz`; port 0 picks a free port, absent means off. */
+    /**
+     * Ours: Prometheus `/metrics` and `/healthz`; port 0 picks a free port, absent means off. `/healthz` answers 503
+     * after `unhealthy_after_seconds` without a successful receive or without delivery progress (see health.ts).
+     */
     metrics: z
-      .strictObject({ port: z.number().int().min(0).max(65535), host: z.string().default("0.0.0.0") })
+      .strictObject({
+        port: z.number().int().min(0).max(65535),
+        host: z.string().default("0.0.0.0"),
+        unhealthy_after_seconds: z.number().positive().max(86_400).default(120),
+      })
       .optional(),
     /**
      * Ours: work items (SQS messages, API pages) processed at once in this process. 4 hides S3's first-byte

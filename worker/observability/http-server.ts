@@ -1,12 +1,23 @@
 import { createServer, type Server } from "node:http";
 import type { Registry } from "prom-client";
+import type { HealthReport } from "./health.ts";
 
 export interface HealthState {
-  /** False once the worker is shutting down, so orchestrators stop routing to it. */
-  healthy(): boolean;
+  /** `ok`; `stopping` once the worker is shutting down; `unhealthy` when it is stuck (see HealthMonitor). */
+  check(): HealthReport;
 }
 
-/** Serves `/metrics` (Prometheus text format) and `/healthz` on the given port (0 picks a free one). */
+/**
+ * Connections served at once. Prometheus and a health probe need one or two; the cap keeps a flood of idle
+ * connections (the server listens on every interface by default, for container health checks) from costing more
+ * than a few sockets. Connections over it are closed at once by the server.
+ */
+export const MAX_CONNECTIONS = 16;
+
+/**
+ * Serves `/metrics` (Prometheus text format) and `/healthz` on the given port (0 picks a free one). Read-only: GET
+ * and HEAD; any other method is answered 405.
+ */
 export async function startObservabilityServer(
   port: number,
   host: string,
@@ -14,12 +25,18 @@ export async function startObservabilityServer(
   health: HealthState,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((request, response) => {
+    const method = request.method ?? "GET";
+    if (method !== "GET" && method !== "HEAD") {
+      response.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" });
+      response.end("method not allowed: GET or HEAD\n");
+      return;
+    }
     const path = (request.url ?? "/").split("?")[0];
     if (path === "/metrics") {
       registry.metrics().then(
         (text) => {
           response.writeHead(200, { "content-type": registry.contentType });
-          response.end(text);
+          response.end(method === "HEAD" ? undefined : text);
         },
         (error: Error) => {
           response.writeHead(500, { "content-type": "text/plain" });
@@ -29,14 +46,19 @@ export async function startObservabilityServer(
       return;
     }
     if (path === "/healthz") {
-      const ok = health.healthy();
-      response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-      response.end(JSON.stringify({ status: ok ? "ok" : "stopping" }));
+      const report = health.check();
+      response.writeHead(report.status === "ok" ? 200 : 503, { "content-type": "application/json" });
+      response.end(method === "HEAD" ? undefined : JSON.stringify(report));
       return;
     }
     response.writeHead(404, { "content-type": "text/plain" });
     response.end("not found: try /metrics or /healthz\n");
   });
+  server.maxConnections = MAX_CONNECTIONS;
+  // A client that opens a connection and sends nothing, or dribbles its headers, is cut off soon.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { OutputStats } from "../outputs/output-stats.ts";
+import { Activity } from "./health.ts";
 
 /**
  * The worker's Prometheus metrics. One instance per process, handed to sources and the pipeline, so tests
@@ -9,8 +11,18 @@ export function createMetrics() {
   const labels = ["source"] as const;
   const counter = (name: string, help: string, labelNames: readonly string[] = labels) =>
     new Counter({ name: `devo_collector_${name}`, help, labelNames, registers: [registry] });
+  const activity = new Activity();
   return {
     registry,
+    /** What the health check judges; stamped by the receive counters below and by the pipeline's sends. */
+    activity,
+    receives: stamping(counter("receives_total", "SQS receives that succeeded, empty long polls included"), () =>
+      activity.receiveSucceeded(),
+    ),
+    receiveErrors: stamping(
+      counter("receive_errors_total", "SQS receives that failed (each is logged, then retried with backoff)"),
+      () => activity.receiveFailed(),
+    ),
     messagesReceived: counter("messages_received_total", "SQS messages received"),
     messagesDeleted: counter("messages_deleted_total", "SQS messages deleted after every event was delivered"),
     messagesReturned: counter(
@@ -58,3 +70,50 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A counter whose every increment also calls `stamp`: the sources count, and the health check learns of it. */
+function stamping(counter: Counter, stamp: () => void): Counter {
+  const inc = counter.inc.bind(counter) as (...args: unknown[]) => void;
+  counter.inc = ((...args: unknown[]) => {
+    stamp();
+    inc(...args);
+  }) as Counter["inc"];
+  return counter;
+}
+
+/**
+ * Exports the outputs' own counters (connection failures, batches failed back, delivery timeouts), read at each
+ * scrape, so that a receiver that is down shows in the metrics and not only in the log.
+ */
+export function observeOutputs(metrics: Metrics, outputs: readonly { id: string; stats: Readonly<OutputStats> }[]) {
+  const exported: [string, string, keyof OutputStats][] = [
+    [
+      "output_connection_errors_total",
+      "Failed connection attempts and broken connections, per output",
+      "connectionErrors",
+    ],
+    [
+      "output_failed_batches_total",
+      "Batches an output failed back to the pipeline (their messages are retried)",
+      "failedBatches",
+    ],
+    [
+      "output_delivery_timeouts_total",
+      "Times an output gave up on batches after delivery_timeout_seconds",
+      "deliveryTimeouts",
+    ],
+    ["output_events_total", "Events an output acknowledged", "events"],
+  ];
+  for (const [name, help, field] of exported) {
+    new Counter({
+      name: `devo_collector_${name}`,
+      help,
+      labelNames: ["output"],
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        for (const output of outputs) this.inc({ output: output.id }, output.stats[field]);
+      },
+    });
+  }
+}

@@ -1,6 +1,6 @@
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import type { Output } from "../outputs/output.ts";
+import { FatalOutputError, type Output } from "../outputs/output.ts";
 import { type Source, WorkAbandoned, type WorkItem } from "../sources/work-item.ts";
 import type { DevoEvent } from "./event.ts";
 import { WeightedSemaphore } from "./weighted-semaphore.ts";
@@ -44,7 +44,13 @@ export class Pipeline {
   readonly #options: PipelineOptions;
   readonly #slots: WeightedSemaphore;
   readonly #bytes: WeightedSemaphore;
+  /** Aborted when the grace period is over (or a second signal asks): in-flight work is handed back unfinished. */
   readonly #hardStop = new AbortController();
+  /** Aborted when the run is to stop: asked by the caller, a source failed, or an output can deliver nothing more. */
+  readonly #stop = new AbortController();
+  /** The first failure that stopped the run; `run` throws it. */
+  #failure: unknown;
+  readonly #inFlight = new Set<Promise<void>>();
   /** Acknowledgements under way: their items no longer hold a slot. */
   readonly #acks = new Set<Promise<void>>();
   readonly #summary: RunSummary = {
@@ -78,32 +84,15 @@ export class Pipeline {
    */
   async run(signal: AbortSignal, options: { untilIdle: boolean }): Promise<RunSummary> {
     const started = performance.now();
-    const inFlight = new Set<Promise<void>>();
-    const onStop = () => {
-      this.#logger.info(
-        { inFlight: inFlight.size, graceMs: this.#options.shutdownGraceMs },
-        "stopping: draining in-flight work",
-      );
-      const timer = setTimeout(() => this.#hardStop.abort(), this.#options.shutdownGraceMs);
-      (timer as { unref?: () => void }).unref?.();
-    };
-    // One source failing stops the others (within the same grace), so that a failed run ends instead of hanging
-    // on the sources still polling; the first failure is then thrown.
-    const stop = new AbortController();
-    const stopAll = () => {
-      if (stop.signal.aborted) return;
-      stop.abort();
-      onStop();
-    };
+    const inFlight = this.#inFlight;
+    const stopAll = () => this.#stopAll();
     if (signal.aborted) stopAll();
     else signal.addEventListener("abort", stopAll, { once: true });
-    let failure: unknown;
     try {
       await Promise.all(
         this.#sources.map((source) =>
-          this.#drive(source, stop.signal, options.untilIdle, inFlight).catch((error: unknown) => {
-            failure ??= error;
-            stopAll();
+          this.#drive(source, this.#stop.signal, options.untilIdle, inFlight).catch((error: unknown) => {
+            this.#fail(error);
           }),
         ),
       );
@@ -112,9 +101,48 @@ export class Pipeline {
       signal.removeEventListener("abort", stopAll);
       await this.#closeAll();
     }
-    if (failure !== undefined) throw failure;
+    if (this.#failure !== undefined) throw this.#failure;
     this.#summary.elapsedMs = performance.now() - started;
     return this.#summary;
+  }
+
+  /**
+   * Ends the stop now instead of at the end of the grace period (a second signal): what is in flight is handed back
+   * at once, outputs drop their connections, and a source still inside a long poll is not waited for.
+   */
+  stopNow(): void {
+    this.#stopAll();
+    if (this.#hardStop.signal.aborted) return;
+    this.#logger.warn({ inFlight: this.#inFlight.size }, "stopping now: in-flight work is handed back");
+    this.#hardStop.abort();
+  }
+
+  /** Stops receiving; in-flight work may finish within the grace period, then the hard stop hands it back. */
+  #stopAll(): void {
+    if (this.#stop.signal.aborted) return;
+    this.#stop.abort();
+    this.#logger.info(
+      { inFlight: this.#inFlight.size, graceMs: this.#options.shutdownGraceMs },
+      "stopping: draining in-flight work",
+    );
+    const timer = setTimeout(() => {
+      if (this.#hardStop.signal.aborted) return;
+      this.#logger.warn(
+        { inFlight: this.#inFlight.size, graceMs: this.#options.shutdownGraceMs },
+        "shutdown grace period over: in-flight work is handed back",
+      );
+      this.#hardStop.abort();
+    }, this.#options.shutdownGraceMs);
+    (timer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * One source failing, or an output that can deliver nothing more, stops the whole run (within the same grace), so
+   * that a failed run ends instead of hanging on the sources still polling; the first failure is then thrown.
+   */
+  #fail(error: unknown): void {
+    this.#failure ??= error;
+    this.#stopAll();
   }
 
   async #drive(source: Source, signal: AbortSignal, untilIdle: boolean, inFlight: Set<Promise<void>>): Promise<void> {
@@ -122,16 +150,30 @@ export class Pipeline {
     // Asked while this loop holds a slot of each kind for the item being requested.
     const ready = () => 1 + Math.min(own.available, this.#slots.available);
     const iterator = source.work(signal, { untilIdle, ready })[Symbol.asyncIterator]();
+    // Set while a request for the next item is open: after the grace period it is not waited for.
+    let asking = false;
     try {
       while (!signal.aborted) {
         await own.acquire();
         await this.#slots.acquire();
         let next: IteratorResult<WorkItem>;
         try {
-          next = await iterator.next();
+          asking = true;
+          next = await this.#abortable(iterator.next());
+          asking = false;
         } catch (error) {
           own.release();
           this.#slots.release();
+          if (asking && this.#hardStop.signal.aborted) {
+            // Typically a long poll (up to sqs_wait_timeout): messages it still brings stay invisible for their
+            // visibility timeout and then come back. Nothing is lost; the grace period is what the user allowed.
+            this.#logger.warn(
+              { source: source.id },
+              "source still busy at the end of the grace period: not waited for",
+            );
+            return;
+          }
+          asking = false;
           this.#logger.error({ source: source.id, err: (error as Error).message }, "source failed");
           throw error;
         }
@@ -149,7 +191,9 @@ export class Pipeline {
         inFlight.add(task);
       }
     } finally {
-      await iterator.return?.();
+      // A generator busy in a request would finish that request before returning: do not wait for it then.
+      if (asking) void iterator.return?.()?.catch(() => undefined);
+      else await iterator.return?.();
     }
   }
 
@@ -161,7 +205,11 @@ export class Pipeline {
       counts = await this.#sendEvents(item, sends);
       await this.#abortable(Promise.all(sends));
     } catch (error) {
-      await this.#handBack(source, item, sends, error);
+      if (error instanceof FatalOutputError) {
+        // Nothing can be delivered any more: stop the run, and hand the item back for another worker at once.
+        this.#fail(error);
+        await this.#handBack(source, item, sends, new WorkAbandoned(error.message));
+      } else await this.#handBack(source, item, sends, error);
       this.#metrics.workInFlight.dec();
       return;
     }
@@ -202,11 +250,17 @@ export class Pipeline {
    */
   #deliver(batch: readonly DevoEvent[], size: number): Promise<void> {
     this.#metrics.bytesInFlight.inc(size);
+    const activity = this.#metrics.activity;
+    activity.sendStarted();
     const deliveries: Promise<void>[] = [];
     for (const output of this.#outputs) deliveries.push(output.send(batch));
     return Promise.all(deliveries).then(
-      () => this.#releaseBytes(size),
+      () => {
+        activity.sendSettled(true);
+        this.#releaseBytes(size);
+      },
       (error: unknown) => {
+        activity.sendSettled(false);
         this.#releaseBytes(size);
         throw error;
       },
@@ -276,8 +330,9 @@ export class Pipeline {
   }
 
   async #closeAll(): Promise<void> {
+    // Outputs flush what is left, unless the grace period is over (or ends meanwhile): then they give up at once.
     const results = await Promise.allSettled([
-      ...this.#outputs.map((output) => output.close()),
+      ...this.#outputs.map((output) => output.close(this.#hardStop.signal)),
       ...this.#sources.map((source) => source.close()),
     ]);
     for (const result of results) {

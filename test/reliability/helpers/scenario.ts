@@ -72,7 +72,11 @@ export class Scenario {
   }
 
   /** Writes a config whose AWS endpoint is the proxy, with a file output of its own, and returns its path. */
-  async config(outputs?: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
+  async config(
+    outputs?: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+    globals: Record<string, unknown> = {},
+  ): Promise<string> {
     const n = this.#workers++;
     const config = workerConfigFor(
       this.aws,
@@ -87,6 +91,7 @@ export class Scenario {
         endpoint_url: this.proxy.url,
       },
     );
+    config.globals = { ...config.globals, ...globals };
     const path = join(this.dir, `collector-${n}.yaml`);
     await writeFile(path, stringify(config));
     return path;
@@ -96,8 +101,9 @@ export class Scenario {
     untilIdle: boolean,
     extra: Record<string, unknown> = {},
     outputs?: Record<string, unknown>,
+    globals: Record<string, unknown> = {},
   ): Promise<WorkerProcess> {
-    const config = await this.config(outputs, extra);
+    const config = await this.config(outputs, extra, globals);
     return startWorkerProcess(["run", "--config", config, ...(untilIdle ? ["--until-idle"] : [])]);
   }
 

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Activity, HealthMonitor } from "../../../worker/observability/health.ts";
+import { createMetrics, observeOutputs } from "../../../worker/observability/metrics.ts";
+import { emptyStats } from "../../../worker/outputs/output-stats.ts";
+
+/** A clock the test moves by hand. */
+function clock() {
+  let t = 1_000_000;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+describe("health", () => {
+  it("an idle worker whose receives succeed stays healthy however long nothing arrives", () => {
+    const time = clock();
+    const activity = new Activity(time.now);
+    const health = new HealthMonitor(activity, { unhealthyAfterMs: 60_000, watchReceives: true, now: time.now });
+    for (let i = 0; i < 100; i++) {
+      time.advance(20_000);
+      activity.receiveSucceeded();
+      assert.deepEqual(health.check(), { status: "ok", reasons: [] });
+    }
+  });
+
+  it("turns unhealthy when sends stay pending with no delivery for the configured time", () => {
+    const time = clock();
+    const activity = new Activity(time.now);
+    const health = new HealthMonitor(activity, { unhealthyAfterMs: 60_000, watchReceives: true, now: time.now });
+    time.advance(3_600_000);
+    activity.receiveSucceeded();
+    // After an idle hour a send begins: the clock starts now, not an hour ago.
+    activity.sendStarted();
+    assert.equal(health.check().status, "ok");
+    time.advance(59_000);
+    assert.equal(health.check().status, "ok");
+    time.advance(2_000);
+    const stuck = health.check();
+    assert.equal(stuck.status, "unhealthy");
+    assert.match(stuck.reasons[0], /no delivery has made progress for 61 s with 1 batches pending/);
+    // It fails back (delivery timeout) and the message comes again: still no progress, still unhealthy.
+    activity.sendSettled(false);
+    activity.sendStarted();
+    assert.equal(health.check().status, "unhealthy");
+    activity.receiveSucceeded();
+    activity.sendSettled(true);
+    assert.equal(health.check().status, "ok");
+  });
+
+  it("turns unhealthy when receives keep failing, and when an idle worker stops receiving at all", () => {
+    const time = clock();
+    const activity = new Activity(time.now);
+    const health = new HealthMonitor(activity, { unhealthyAfterMs: 60_000, watchReceives: true, now: time.now });
+    activity.receiveFailed();
+    time.advance(30_000);
+    activity.receiveFailed();
+    assert.equal(health.check().status, "ok");
+    time.advance(31_000);
+    assert.match(health.check().reasons[0], /no receive has succeeded for 61 s \(2 failed since the last\)/);
+    activity.receiveSucceeded();
+    assert.equal(health.check().status, "ok");
+    time.advance(61_000);
+    assert.equal(health.check().status, "unhealthy", "idle and no receive at all");
+  });
+
+  it("a worker without queues is not judged by receives; stopping says so", () => {
+    const time = clock();
+    const activity = new Activity(time.now);
+    const health = new HealthMonitor(activity, { unhealthyAfterMs: 60_000, watchReceives: false, now: time.now });
+    time.advance(600_000);
+    assert.equal(health.check().status, "ok");
+    health.stopping = true;
+    assert.equal(health.check().status, "stopping");
+  });
+
+  it("the receive counters stamp the activity; output counters are exported per output", async () => {
+    const metrics = createMetrics();
+    metrics.receiveErrors.inc({ source: "q" });
+    assert.equal(metrics.activity.receiveErrors, 1);
+    metrics.receives.inc({ source: "q" });
+    assert.equal(metrics.activity.receiveErrors, 0);
+    const stats = { ...emptyStats(), connectionErrors: 4, deliveryTimeouts: 1 };
+    observeOutputs(metrics, [{ id: "devo_1", stats }]);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /devo_collector_receive_errors_total\{source="q"\} 1/);
+    assert.match(text, /devo_collector_receives_total\{source="q"\} 1/);
+    assert.match(text, /devo_collector_output_connection_errors_total\{output="devo_1"\} 4/);
+    assert.match(text, /devo_collector_output_delivery_timeouts_total\{output="devo_1"\} 1/);
+    stats.connectionErrors = 6;
+    assert.match(
+      await metrics.registry.metrics(),
+      /devo_collector_output_connection_errors_total\{output="devo_1"\} 6/,
+    );
+  });
+});
