@@ -125,9 +125,15 @@ async function write(stream: CommandIo["stdout"], text: string): Promise<void> {
   }
 }
 
-function eventLines(events: DevoEvent[]): string {
+/** Replacement characters (bytes that are not UTF-8) and control characters other than tab: binary, not logs. */
+const BINARY = /[\uFFFD\u0000-\u0008\u000E-\u001F]/;
+
+function eventLines(events: DevoEvent[], stats: ParseStats & { binary?: number }): string {
   let text = "";
-  for (const event of events) text += `${JSON.stringify({ tag: event.tag, message: event.message })}\n`;
+  for (const event of events) {
+    if (BINARY.test(event.message)) stats.binary = (stats.binary ?? 0) + 1;
+    text += `${JSON.stringify({ tag: event.tag, message: event.message })}\n`;
+  }
   return text;
 }
 
@@ -144,7 +150,7 @@ async function parseFile(request: ParseRequest, file: string, stats: ParseStats,
   };
   if (request.service.objectFormat) {
     for await (const batch of readObject(request.service, createReadStream(file), context)) {
-      await write(io.stdout, eventLines(batch));
+      await write(io.stdout, eventLines(batch, stats));
     }
     return;
   }
@@ -153,7 +159,7 @@ async function parseFile(request: ParseRequest, file: string, stats: ParseStats,
     throw new Error(`${size} bytes is larger than a queue message can be (${MAX_MESSAGE_FILE_BYTES})`);
   }
   const body = await readFile(file, "utf8");
-  await write(io.stdout, eventLines(readInlineEvents(request.service, body, context)));
+  await write(io.stdout, eventLines(readInlineEvents(request.service, body, context), stats));
 }
 
 function describeCounts(counts: Record<string, number> | undefined): string {
@@ -161,11 +167,16 @@ function describeCounts(counts: Record<string, number> | undefined): string {
   return entries.map(([reason, count]) => `${reason}: ${count}`).join(", ");
 }
 
-function summaryLine(file: string, stats: ParseStats): string {
-  let line = `${file}: ${stats.events} events`;
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+function summaryLine(file: string, stats: ParseStats & { binary?: number }, service: string): string {
+  let line = `${file}: ${plural(stats.events, "event")}`;
   if (stats.skipped > 0) line += `, ${stats.skipped} skipped (${describeCounts(stats.skipReasons)})`;
   const ignored = describeCounts(stats.ignored);
   if (ignored) line += `, not events: ${ignored}`;
+  if ((stats.binary ?? 0) > 0) {
+    line += `; WARNING: this does not look like ${service} data: ${plural(stats.binary ?? 0, "event")} of ${stats.events} hold binary bytes (not text, or compressed in a format the worker does not read)`;
+  }
   return line;
 }
 
@@ -189,12 +200,12 @@ export async function runParseCommand(argv: string[], io: CommandIo): Promise<nu
     const stats = newParseStats();
     try {
       await parseFile(request, file, stats, io);
-      io.stderr.write(`${summaryLine(file, stats)}\n`);
+      io.stderr.write(`${summaryLine(file, stats, request.service.name)}\n`);
     } catch (error) {
       failed++;
       const message = error instanceof Error ? error.message : String(error);
       io.stderr.write(
-        `${summaryLine(file, stats)}; FAILED: cannot read ${file} as ${request.service.name}: ${message}\n`,
+        `${summaryLine(file, stats, request.service.name)}; FAILED: cannot read ${file} as ${request.service.name}: ${message}\n`,
       );
     }
     total.events += stats.events;
@@ -202,7 +213,7 @@ export async function runParseCommand(argv: string[], io: CommandIo): Promise<nu
   }
   if (request.files.length > 1) {
     io.stderr.write(
-      `total: ${request.files.length} files, ${failed} failed, ${total.events} events, ${total.skipped} skipped\n`,
+      `total: ${plural(request.files.length, "file")}, ${failed} failed, ${plural(total.events, "event")}, ${total.skipped} skipped\n`,
     );
   }
   return failed > 0 ? 1 : 0;

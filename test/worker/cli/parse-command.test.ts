@@ -48,6 +48,27 @@ describe("aws-devo-collector parse", () => {
     assert.match(run.err(), /vpc-flow-v5-custom\.log: 3 events, not events: VPC Flow Logs header line: 1/);
   });
 
+  it("warns when a file does not look like the service's data, and counts in the singular and plural", async () => {
+    const random = join(dir, "random.bin");
+    // Bytes of a fixed pseudo-random sequence: not text, not a known compression.
+    let seed = 7;
+    await writeFile(
+      random,
+      Uint8Array.from({ length: 4096 }, () => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return 128 + (seed % 128);
+      }),
+    );
+    const run = capture();
+    assert.equal(await runParseCommand(["--service", "aws_sqs_vpc", random], run.io), 0);
+    assert.match(run.err(), /WARNING: this does not look like aws_sqs_vpc data: \d+ events? of \d+ hold binary bytes/);
+    const one = join(dir, "one-line.log");
+    await writeFile(one, "2 123456789012 eni-1 10.0.0.1 10.0.0.2 443 49152 6 1 40 1764669600 1764669660 ACCEPT OK\n");
+    const single = capture();
+    assert.equal(await runParseCommand(["--service", "aws_sqs_vpc", one], single.io), 0);
+    assert.match(single.err(), /one-line\.log: 1 event\n$/);
+  });
+
   it("selects a module with --type and reads CRLF files", async () => {
     const run = capture();
     const file = join(FIXTURES, "cloudfront-standard.log");
