@@ -37,7 +37,11 @@ async function main(): Promise<number> {
     );
 
     const config = workerConfigFor(aws, { file_1: { type: "file", config: { path: eventsFile, format: "jsonl" } } });
-    await writeFile(configFile, stringify(config));
+    const configText = stringify(config);
+    await writeFile(configFile, configText);
+    process.stdout.write(
+      `worker configuration (${configFile}), a starting point for yours:\n${configText.replace(/^/gm, "  ")}`,
+    );
 
     const started = performance.now();
     const code = await runWorker(["run", "--config", configFile, "--until-idle", "--summary-json", summaryFile]);

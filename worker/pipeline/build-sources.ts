@@ -13,6 +13,7 @@ import { CloudWatchLogsSource } from "../sources/cloudwatch-logs-source.ts";
 import { CloudWatchMetricsSource } from "../sources/cloudwatch-metrics-source.ts";
 import { type MessageReaders, SqsSource } from "../sources/sqs/sqs-source.ts";
 import type { Source } from "../sources/work-item.ts";
+import { MemoryStateStore } from "../state/memory-state-store.ts";
 import type { StateStore } from "../state/state-store.ts";
 import { accountFromQueueUrl, planQueues } from "./queue-plan.ts";
 import { type ResolvedQueue, resolveQueues } from "./resolve-queues.ts";
@@ -108,6 +109,11 @@ export async function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): 
   const polls = planApiPolls(inputs, problems);
   if (problems.length > 0) throw new ConfigError(deps.configSource, problems);
   for (const poll of polls) sources.push(apiSource(poll, deps, credentials));
+  if (polls.length > 0 && deps.state instanceof MemoryStateStore) {
+    deps.logger.warn(
+      "globals.persistence is not set: API cursors are kept in memory and a restart starts again from start_time",
+    );
+  }
   const queues = await resolveQueues(planned, (queue) => clients.get(queue.input, queue.region).sqs, deps.configSource);
   const ids = new Set<string>();
   for (const queue of queues) {

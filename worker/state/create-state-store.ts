@@ -14,15 +14,11 @@ export interface PersistenceConfig {
 
 /**
  * The state store of a run. Without `globals.persistence` the API sources still work, but their cursors live
- * only as long as the process: say so loudly, since a restart then starts again from `start_time`.
+ * only as long as the process (buildSources says so when the run has API services).
  */
-export function createStateStore(persistence: PersistenceConfig | undefined, logger?: Logger): StateStore {
-  if (persistence === undefined) {
-    logger?.warn(
-      "globals.persistence is not set: API cursors are kept in memory and a restart starts again from start_time",
-    );
-    return new MemoryStateStore();
-  }
+export function createStateStore(persistence: PersistenceConfig | undefined, _logger?: Logger): StateStore {
+  // Only API services keep cursors: the warning that they live in memory is given where those are built.
+  if (persistence === undefined) return new MemoryStateStore();
   return new FileStateStore(persistence.config.directory_name);
 }
 
