@@ -12,3 +12,17 @@ export function unquoteReferenceLists(hcl: string): string {
     return `${open}${items.replace(QUOTED_REFERENCE, "$1")}${close}`;
   });
 }
+
+/**
+ * cdktf's HCL renderer writes the `terraform` block's plain attributes (`required_version`) as their index in a
+ * list of names (`0 = "required_version"`), which no Terraform parses. The lines are rewritten with the values
+ * the JSON output carries. Only string values are expected there.
+ */
+export function renderTerraformBlockAttributes(hcl: string, attributes: Record<string, string>): string {
+  const names = Object.keys(attributes);
+  // A numeric attribute name appears nowhere else in cdktf's output; the name must match its index too.
+  return hcl.replace(/^(\s*)(\d+) = "([a-z_]+)"$/gm, (line, indent: string, index: string, name: string) => {
+    if (names[Number(index)] !== name) return line;
+    return `${indent}${name} = ${JSON.stringify(attributes[name])}`;
+  });
+}

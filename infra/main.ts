@@ -1,10 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { relative } from "node:path";
 import process from "node:process";
-import { App } from "cdktf";
 import { loadPipelineConfig, PipelineConfigError } from "./config.ts";
-import { unquoteReferenceLists } from "./hcl-references.ts";
-import { PipelineStack } from "./pipeline-stack.ts";
+import { nextSteps, synthesizePipeline } from "./synthesize.ts";
 
 /**
  * Synthesizes the pipeline: `node infra/main.ts` (`npm run synth`) writes `cdktf.out/stacks/<stack>/cdk.tf.json`;
@@ -29,13 +26,12 @@ function main(): number {
     }
     throw error;
   }
-  const app = new App();
-  const stack = new PipelineStack(app, config);
-  app.synth();
-  const file = app.hclOutput ? "cdk.tf" : "cdk.tf.json";
-  const written = join(app.outdir, "stacks", stack.node.id, file);
-  if (app.hclOutput) writeFileSync(written, unquoteReferenceLists(readFileSync(written, "utf8")));
-  process.stdout.write(`synthesized stack ${stack.node.id} from ${configPath} into ${written}\n`);
+  const hcl = process.env.SYNTH_HCL_OUTPUT === "true";
+  const synthesized = synthesizePipeline(config, process.env.CDKTF_OUTDIR ?? "cdktf.out", hcl);
+  const fromHere = relative(process.cwd(), synthesized.directory);
+  const shown = { ...synthesized, directory: fromHere.startsWith("..") ? synthesized.directory : fromHere };
+  process.stdout.write(`synthesized stack ${synthesized.stackName} from ${configPath} into ${synthesized.file}\n`);
+  process.stdout.write(nextSteps(shown));
   return 0;
 }
 

@@ -35,6 +35,17 @@ import { workerNames } from "./worker-names.ts";
 type SharedQueueSettings = Omit<LogQueueProps, "name" | "senders">;
 
 /**
+ * The `hashicorp/aws` versions customers get. The cdktf bindings would pin one exact release (the one they were
+ * generated from, 6.25.0); the range is what `terraform validate` and `terraform plan` were run against
+ * (test/infra/terraform-plan.test.ts, provider 5.100.0 from the machine's mirror). 6.x is left out until the stack
+ * has been planned under it.
+ */
+export const AWS_PROVIDER_VERSION = ">= 5.100.0, < 6.0.0";
+/** `terraform_data` needs 1.4; S3-native state locking (`backend.use_lockfile`) needs 1.10. */
+export const TERRAFORM_VERSION = ">= 1.4.0";
+export const TERRAFORM_VERSION_WITH_LOCKFILE = ">= 1.10.0";
+
+/**
  * The customer-side pipeline built from a validated {@link PipelineConfig}: bucket, optional trail, one queue
  * (with dead-letter queue) per technology, S3 notifications direct or through SNS fan-out, EventBridge rules,
  * an optional KMS key, the reader policy and either Devo's cross-account role or an attachment to our worker's
@@ -67,6 +78,9 @@ export class PipelineStack extends TerraformStack {
       ...(Object.keys(config.tags).length === 0 ? {} : { defaultTags: [{ tags: config.tags }] }),
     });
     this.addBackend();
+    this.addOverride("terraform.required_providers.aws", { source: "hashicorp/aws", version: AWS_PROVIDER_VERSION });
+    const lockfile = config.backend.type === "s3" && config.backend.useLockfile;
+    this.addOverride("terraform.required_version", lockfile ? TERRAFORM_VERSION_WITH_LOCKFILE : TERRAFORM_VERSION);
 
     const bucket = config.bucket;
     if (bucket === undefined && (config.technologies.length > 0 || this.trail !== undefined)) {

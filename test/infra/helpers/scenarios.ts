@@ -176,3 +176,41 @@ export function ecsWorkerScenario(): ScenarioConfig {
 export function ecsWorkerKmsScenario(): ScenarioConfig {
   return { ...kmsScenario(), access: { mode: "self_hosted" }, worker: ecsWorkerSection() };
 }
+
+/**
+ * Every configuration the synth tests build, by name: `terraform validate` and an offline `terraform plan` run on
+ * each of them, as JSON and as HCL (test/infra/terraform-plan.test.ts). A scenario added to the tests belongs here.
+ */
+export function planScenarios(): Record<string, ScenarioConfig> {
+  const ecsWith = (worker: ScenarioConfig): ScenarioConfig => {
+    const scenario = ecsWorkerScenario();
+    scenario.worker = { ...scenario.worker, ...worker };
+    return scenario;
+  };
+  const secret = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
+  return {
+    direct: directScenario(),
+    fanOut: fanOutScenario(),
+    kms: kmsScenario(),
+    givenKey: givenKeyScenario(),
+    existingBucket: existingBucketScenario(),
+    eventBridge: eventBridgeScenario(),
+    ecsWorker: ecsWorkerScenario(),
+    ecsWorkerKms: ecsWorkerKmsScenario(),
+    ecsAged: ecsWith({ scaling: { queues: [...ECS_SCALED_QUEUES], max_message_age_seconds: 900 } }),
+    ecsExistingCluster: ecsWith({
+      cluster_arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/platform`,
+      security_group_ids: ["sg-0123456789abcdef0"],
+      vpc_id: undefined,
+    }),
+    ecsGivenSecrets: ecsWith({
+      certificates: {
+        chain_secret_arn: secret("devo/chain"),
+        cert_secret_arn: secret("devo/cert"),
+        key_secret_arn: secret("devo/key"),
+      },
+      config_store: "secrets_manager",
+    }),
+    ecsGivenKey: { ...ecsWorkerKmsScenario(), encryption: { mode: "kms", kms_key_arn: GIVEN_KEY_ARN } },
+  };
+}
