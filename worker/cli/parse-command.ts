@@ -116,13 +116,37 @@ function parseArgsOf(argv: string[]) {
   });
 }
 
+/** The reader of stdout went away (`parse … | head -1`): stop reading, as command-line tools do. */
+class StdoutClosed extends Error {}
+
+type Emitter = { once?: (event: string, listener: (error?: Error) => void) => unknown };
+
+/**
+ * Watches stdout for a closed pipe: Node reports EPIPE as an `'error'` event, which would otherwise crash the
+ * process with a stack trace.
+ */
+function watchStdout(stream: CommandIo["stdout"]): { closed: boolean } {
+  const state = { closed: false };
+  const emitter = stream as { on?: (event: string, listener: (error: Error) => void) => unknown };
+  emitter.on?.("error", () => {
+    state.closed = true;
+  });
+  return state;
+}
+
 /** Writes and waits when the stream asks for it, so a slow reader of stdout bounds memory. */
-async function write(stream: CommandIo["stdout"], text: string): Promise<void> {
+async function write(stream: CommandIo["stdout"], text: string, state: { closed: boolean }): Promise<void> {
+  if (state.closed) throw new StdoutClosed();
   const ok = stream.write(text);
-  const emitter = stream as { once?: (event: string, listener: () => void) => unknown };
+  const emitter = stream as Emitter;
   if (ok === false && typeof emitter.once === "function") {
-    await new Promise<void>((resolve) => emitter.once?.("drain", resolve));
+    await new Promise<void>((resolve) => {
+      emitter.once?.("drain", () => resolve());
+      emitter.once?.("error", () => resolve());
+      emitter.once?.("close", () => resolve());
+    });
   }
+  if (state.closed) throw new StdoutClosed();
 }
 
 /** Replacement characters (bytes that are not UTF-8) and control characters other than tab: binary, not logs. */
@@ -140,7 +164,13 @@ function eventLines(events: DevoEvent[], stats: ParseStats & { binary?: number }
 /** Largest file read as one queue message body: SQS messages are at most 256 KiB (1 MiB with extended clients). */
 const MAX_MESSAGE_FILE_BYTES = 1024 * 1024;
 
-async function parseFile(request: ParseRequest, file: string, stats: ParseStats, io: CommandIo): Promise<void> {
+async function parseFile(
+  request: ParseRequest,
+  file: string,
+  stats: ParseStats,
+  io: CommandIo,
+  stdout: { closed: boolean },
+): Promise<void> {
   const context: ObjectContext = {
     bucket: "local",
     key: request.key ?? basename(file),
@@ -150,7 +180,7 @@ async function parseFile(request: ParseRequest, file: string, stats: ParseStats,
   };
   if (request.service.objectFormat) {
     for await (const batch of readObject(request.service, createReadStream(file), context)) {
-      await write(io.stdout, eventLines(batch, stats));
+      await write(io.stdout, eventLines(batch, stats), stdout);
     }
     return;
   }
@@ -159,7 +189,7 @@ async function parseFile(request: ParseRequest, file: string, stats: ParseStats,
     throw new Error(`${size} bytes is larger than a queue message can be (${MAX_MESSAGE_FILE_BYTES})`);
   }
   const body = await readFile(file, "utf8");
-  await write(io.stdout, eventLines(readInlineEvents(request.service, body, context), stats));
+  await write(io.stdout, eventLines(readInlineEvents(request.service, body, context), stats), stdout);
 }
 
 function describeCounts(counts: Record<string, number> | undefined): string {
@@ -196,12 +226,17 @@ export async function runParseCommand(argv: string[], io: CommandIo): Promise<nu
   }
   let failed = 0;
   const total = newParseStats();
+  const stdout = watchStdout(io.stdout);
   for (const file of request.files) {
     const stats = newParseStats();
     try {
-      await parseFile(request, file, stats, io);
+      await parseFile(request, file, stats, io, stdout);
       io.stderr.write(`${summaryLine(file, stats, request.service.name)}\n`);
     } catch (error) {
+      if (error instanceof StdoutClosed) {
+        io.stderr.write(`${file}: stopped after ${plural(stats.events, "event")}: standard output was closed\n`);
+        return 0;
+      }
       failed++;
       const message = error instanceof Error ? error.message : String(error);
       io.stderr.write(

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { runParseCommand } from "../../../worker/cli/parse-command.ts";
 
 const FIXTURES = fileURLToPath(new URL("../../fixtures/formats/", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../../worker/main.ts", import.meta.url));
 
 function capture() {
   let stdout = "";
@@ -67,6 +70,24 @@ describe("aws-devo-collector parse", () => {
     const single = capture();
     assert.equal(await runParseCommand(["--service", "aws_sqs_vpc", one], single.io), 0);
     assert.match(single.err(), /one-line\.log: 1 event\n$/);
+  });
+
+  it("stops quietly when its reader goes away (parse … | head -1): exit 0, no stack trace", async () => {
+    const big = join(dir, "many-flows.log");
+    const line = "2 123456789012 eni-1 10.0.0.1 10.0.0.2 443 49152 6 1 40 1764669600 1764669660 ACCEPT OK\n";
+    await writeFile(big, line.repeat(50_000));
+    const child = spawn(process.execPath, [MAIN, "parse", "--service", "aws_sqs_vpc", big], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /many-flows\.log: stopped after \d+ events?: standard output was closed/);
+    assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
   });
 
   it("selects a module with --type and reads CRLF files", async () => {
