@@ -24,6 +24,9 @@ export const DEVO_TRUSTED_ROLE_ARN = "arn:aws:iam::837131528613:role/devo-xaccou
 
 const DEFAULT_EVENTS = ["s3:ObjectCreated:*"];
 
+/** The account id AWS's documentation uses in examples, and this project's example configuration. */
+export const DOCUMENTATION_ACCOUNT = "123456789012";
+
 const ACCOUNT = z
   .string({
     error: (issue) =>
@@ -32,7 +35,58 @@ const ACCOUNT = z
         : undefined,
   })
   .regex(/^\d{12}$/, "must be a 12-digit AWS account id");
-const REGION = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS Region such as eu-west-1");
+/** The pipeline's own account: the documentation placeholder is refused, it is never anyone's account. */
+const OWN_ACCOUNT = ACCOUNT.refine(
+  (v) => v !== DOCUMENTATION_ACCOUNT,
+  `${DOCUMENTATION_ACCOUNT} is the example account of AWS's documentation and of pipeline.config.example.yaml: put the id of the account you deploy into`,
+);
+/** Commercial, China and GovCloud Regions as of 2025; a name outside this list is a typo until proven otherwise. */
+export const AWS_REGIONS = [
+  "af-south-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-6",
+  "ap-southeast-7",
+  "ca-central-1",
+  "ca-west-1",
+  "cn-north-1",
+  "cn-northwest-1",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-south-2",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "il-central-1",
+  "me-central-1",
+  "me-south-1",
+  "mx-central-1",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-gov-east-1",
+  "us-gov-west-1",
+  "us-west-1",
+  "us-west-2",
+] as const;
+const REGION = z
+  .string()
+  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS Region such as eu-west-1")
+  .refine((v) => (AWS_REGIONS as readonly string[]).includes(v), {
+    message: "is not an AWS Region this stack knows (see AWS_REGIONS in infra/config.ts)",
+  });
 const NAME_PREFIX = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,29}$/, "must be 2-30 lowercase letters, digits or hyphens, starting with a letter");
@@ -89,7 +143,7 @@ const rawConfigSchema = z.strictObject({
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, "must be letters, digits or hyphens, starting with a letter")
     .default("devo-aws-logs"),
   name_prefix: NAME_PREFIX.default("devo-logs"),
-  account: ACCOUNT,
+  account: OWN_ACCOUNT,
   region: REGION,
   tags: z.record(z.string().regex(/^[\w .:/=+@-]{1,128}$/), PLAIN_TEXT.max(256)).default({}),
   /** Required when a technology or the trail writes into it; an EventBridge-only pipeline needs none. */
@@ -102,6 +156,38 @@ const rawConfigSchema = z.strictObject({
       force_destroy: z.boolean().default(false),
       /** The key an existing bucket encrypts with, so the reader may decrypt its objects. */
       kms_key_arn: KMS_KEY_ARN.optional(),
+      /**
+       * An existing bucket's notification configuration is replaced as a whole by the stack's: required `true`
+       * (with `carry_over_notifications`) before the stack writes one to a bucket it does not create.
+       */
+      replace_notifications: z.boolean().default(false),
+      /** The existing bucket's current destinations, written into the same configuration as the pipeline's. */
+      carry_over_notifications: z
+        .array(
+          z.strictObject({
+            id: z
+              .string()
+              .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, dots, hyphens or underscores"),
+            queue_arn: z
+              .string()
+              .regex(/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/)
+              .optional(),
+            topic_arn: z
+              .string()
+              .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/)
+              .optional(),
+            lambda_function_arn: z
+              .string()
+              .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/)
+              .optional(),
+            events: z.array(EVENT_TYPE).min(1),
+            prefix: KEY_PART.default(""),
+            suffix: KEY_PART.default(""),
+          }),
+        )
+        .default([]),
+      /** Keep S3's delivery to EventBridge on (it is part of the same configuration). */
+      carry_over_eventbridge: z.boolean().default(false),
       lifecycle: z
         .strictObject({
           expire_days: DAYS.default(365),
@@ -123,7 +209,14 @@ const rawConfigSchema = z.strictObject({
         .optional(),
       key_prefix: KEY_PART.default(""),
       management_events: z.boolean().default(true),
-      exclude_management_event_sources: z.array(z.string().regex(/^[a-z0-9.-]+\.amazonaws\.com$/)).default([]),
+      /** CloudTrail can leave out only these two sources of management events. */
+      exclude_management_event_sources: z
+        .array(
+          z.enum(["kms.amazonaws.com", "rdsdata.amazonaws.com"], {
+            error: "CloudTrail can exclude only kms.amazonaws.com and rdsdata.amazonaws.com from management events",
+          }),
+        )
+        .default([]),
       data_events: z
         .array(
           z.strictObject({
@@ -135,7 +228,13 @@ const rawConfigSchema = z.strictObject({
         )
         .default([]),
       insights: z.array(z.enum(["ApiCallRateInsight", "ApiErrorRateInsight"])).default([]),
-      kms: z.boolean().default(false),
+      /** Default: whenever the bucket's default encryption is the pipeline key (then `false` is refused). */
+      kms: z.boolean().optional(),
+      /** An organization trail (created in the management account): files under `AWSLogs/<org id>/<account>/`. */
+      organization_id: z
+        .string()
+        .regex(/^o-[a-z0-9]{10,32}$/, "must be an organization id such as o-a1b2c3d4e5")
+        .optional(),
     })
     .optional(),
   technologies: z.record(TECHNOLOGY_NAME, technologySchema).default({}),
@@ -198,6 +297,8 @@ const rawConfigSchema = z.strictObject({
       message_retention_seconds: z.number().int().min(60).max(1209600).default(345600),
       dead_letter_retention_seconds: z.number().int().min(60).max(1209600).default(1209600),
       max_receive_count: z.number().int().min(1).max(1000).default(5),
+      /** Long polling on every queue: receives wait up to this long for a message instead of returning empty. */
+      receive_wait_time_seconds: z.number().int().min(0).max(20).default(20),
     })
     .prefault({}),
   encryption: z
@@ -292,7 +393,10 @@ export interface TrailConfig {
   excludeManagementEventSources: string[];
   dataEvents: { resourceType: string; arnPrefixes?: string[] }[];
   insights: ("ApiCallRateInsight" | "ApiErrorRateInsight")[];
+  /** Whether the trail encrypts its files with the pipeline key (always when the bucket's default is that key). */
   kms: boolean;
+  /** Set for an organization trail. */
+  organizationId?: string;
 }
 
 export type EncryptionConfig =
@@ -320,9 +424,22 @@ export type AccessConfig =
     }
   | { mode: "self_hosted"; workerRoleName?: string };
 
+/** A destination the existing bucket already notifies, kept in the stack's notification configuration. */
+export interface CarriedNotification {
+  id: string;
+  destination: { kind: "queue" | "topic" | "lambda"; arn: string };
+  events: string[];
+  prefix: string;
+  suffix: string;
+}
+
 export interface BucketConfig {
   name: string;
   create: boolean;
+  /** Whether the stack may write the bucket's (whole) notification configuration; always for a created bucket. */
+  replaceNotifications: boolean;
+  carryOverNotifications: CarriedNotification[];
+  carryOverEventBridge: boolean;
   managePolicy: boolean;
   forceDestroy: boolean;
   existingKmsKeyArn?: string;
@@ -357,6 +474,7 @@ export interface PipelineConfig {
     messageRetentionSeconds: number;
     deadLetterRetentionSeconds: number;
     maxReceiveCount: number;
+    receiveWaitTimeSeconds: number;
   };
   encryption: EncryptionConfig;
   access: AccessConfig;
@@ -408,6 +526,9 @@ function backendOf(raw: RawPipelineConfig): BackendConfig {
 function normalize(raw: RawPipelineConfig): PipelineConfig {
   const account = raw.account;
   const prefix = raw.name_prefix;
+  // The bucket's default encryption is the pipeline key only on a bucket the stack creates, in kms mode.
+  const bucketUsesKey =
+    raw.bucket?.create === true && raw.encryption.mode === "kms" && (raw.encryption.bucket ?? "kms") === "kms";
   const trail: TrailConfig | undefined =
     raw.trail === undefined
       ? undefined
@@ -422,22 +543,34 @@ function normalize(raw: RawPipelineConfig): PipelineConfig {
             arnPrefixes: d.arn_prefixes,
           })),
           insights: raw.trail.insights,
-          kms: raw.trail.kms,
+          kms: raw.trail.kms ?? bucketUsesKey,
+          organizationId: raw.trail.organization_id,
         };
   const trailFolder = trail && trail.keyPrefix !== "" ? `${trail.keyPrefix}/` : "";
+  const organizationId = trail?.create ? trail.organizationId : undefined;
 
   const technologies = Object.entries(raw.technologies).map(([name, t]): S3Technology => {
     const profile = S3_TECHNOLOGIES[t.type];
     const events = t.events ?? DEFAULT_EVENTS;
     // CloudTrail's default folder follows the trail's own key prefix when the stack creates the trail.
+    // An organization trail writes every member account's files under AWSLogs/<org id>/<account>/CloudTrail/:
+    // S3 filters only by prefix and suffix, so the route takes the whole organization folder.
     const defaultPrefix =
       profile.defaultPrefix === undefined
         ? ""
-        : `${t.type === "cloudtrail" ? trailFolder : ""}${withAccount(profile.defaultPrefix, account)}`;
+        : t.type === "cloudtrail" && organizationId !== undefined
+          ? `${trailFolder}AWSLogs/${organizationId}/`
+          : `${t.type === "cloudtrail" ? trailFolder : ""}${withAccount(profile.defaultPrefix, account)}`;
     const filters: NotificationFilter[] = [
       { prefix: t.prefix ?? defaultPrefix, suffix: t.suffix ?? profile.defaultSuffix, events },
     ];
-    if (t.type === "cloudtrail" && t.prefix === undefined && trail !== undefined && trail.insights.length > 0) {
+    if (
+      t.type === "cloudtrail" &&
+      t.prefix === undefined &&
+      trail !== undefined &&
+      trail.insights.length > 0 &&
+      organizationId === undefined
+    ) {
       filters.push({
         prefix: `${trailFolder}${withAccount(CLOUDTRAIL_INSIGHTS_PREFIX, account)}`,
         suffix: filters[0].suffix,
@@ -515,6 +648,20 @@ function normalize(raw: RawPipelineConfig): PipelineConfig {
         : {
             name: raw.bucket.name,
             create: raw.bucket.create,
+            replaceNotifications: raw.bucket.create || raw.bucket.replace_notifications,
+            carryOverNotifications: raw.bucket.carry_over_notifications.map((n) => ({
+              id: n.id,
+              destination:
+                n.queue_arn !== undefined
+                  ? { kind: "queue" as const, arn: n.queue_arn }
+                  : n.topic_arn !== undefined
+                    ? { kind: "topic" as const, arn: n.topic_arn }
+                    : { kind: "lambda" as const, arn: n.lambda_function_arn ?? "" },
+              events: n.events,
+              prefix: n.prefix,
+              suffix: n.suffix,
+            })),
+            carryOverEventBridge: raw.bucket.carry_over_eventbridge,
             managePolicy: raw.bucket.manage_policy ?? raw.bucket.create,
             forceDestroy: raw.bucket.force_destroy,
             existingKmsKeyArn: raw.bucket.kms_key_arn,
@@ -543,6 +690,7 @@ function normalize(raw: RawPipelineConfig): PipelineConfig {
       messageRetentionSeconds: raw.queues.message_retention_seconds,
       deadLetterRetentionSeconds: raw.queues.dead_letter_retention_seconds,
       maxReceiveCount: raw.queues.max_receive_count,
+      receiveWaitTimeSeconds: raw.queues.receive_wait_time_seconds,
     },
     encryption,
     access,

@@ -93,6 +93,7 @@ export class PipelineStack extends TerraformStack {
       messageRetentionSeconds: config.queues.messageRetentionSeconds,
       deadLetterRetentionSeconds: config.queues.deadLetterRetentionSeconds,
       maxReceiveCount: config.queues.maxReceiveCount,
+      receiveWaitTimeSeconds: config.queues.receiveWaitTimeSeconds,
       encryption: keyArn === undefined ? { kind: "sse-sqs" } : ({ kind: "kms", keyArn } satisfies QueueEncryption),
     };
     if (bucket !== undefined) {
@@ -167,7 +168,9 @@ export class PipelineStack extends TerraformStack {
       policy: buildKeyPolicy({
         where: this.where,
         // CloudTrail needs the key both when it encrypts files itself and when the bucket's default does.
-        trailArns: this.trailArn !== undefined && (this.trail?.kms || this.bucketUsesKey) ? [this.trailArn] : [],
+        // The trail encrypts with the key whenever the bucket's default is the key (config forces trail.kms then):
+        // S3's default encryption on CloudTrail's behalf would not carry the context the key policy requires.
+        trailArns: this.trailArn !== undefined && this.trail?.kms ? [this.trailArn] : [],
         notifyingBuckets,
         topicArns: sns.enabled ? technologies.map((t) => topicArn(this.where, this.topicName(t))) : [],
         eventRuleArns: this.ruleArns,
@@ -195,7 +198,7 @@ export class PipelineStack extends TerraformStack {
       cloudTrail:
         this.trail === undefined || this.trailArn === undefined
           ? undefined
-          : { trailArn: this.trailArn, keyPrefix: this.trail.keyPrefix },
+          : { trailArn: this.trailArn, keyPrefix: this.trail.keyPrefix, organizationId: this.trail.organizationId },
       producers: this.producerGrants,
     });
     if (bucket.create) {
@@ -266,9 +269,13 @@ export class PipelineStack extends TerraformStack {
       }
       this.recordQueue(technology.name, technology.type, technology.service, queue);
     }
+    for (const carried of bucket.carryOverNotifications) {
+      routes.push({ ...carried, destination: carried.destination });
+    }
     new BucketNotifications(this, "bucket-notifications", {
       bucketName: bucket.name,
       routes,
+      eventBridge: bucket.carryOverEventBridge,
       dependsOn: [...destinationPolicies, ...(bucketPolicy === undefined ? [] : [bucketPolicy])],
     });
   }
@@ -318,6 +325,7 @@ export class PipelineStack extends TerraformStack {
       dataEvents: trail.dataEvents,
       insights: trail.insights,
       kmsKeyArn: trail.kms ? keyArn : undefined,
+      organization: trail.organizationId !== undefined,
       excludedObjectArnPrefixes: [`${bucketArn(this.where.partition, bucket.name)}/`],
       dependsOn: [bucketPolicy],
     });
@@ -332,6 +340,7 @@ export class PipelineStack extends TerraformStack {
       queueArns: this.queueArns,
       objectArns: this.objectArns,
       kmsKeyArns: [keyArn, bucketKey].filter((arn): arn is string => arn !== undefined),
+      region: config.region,
     });
     let collectorRoleArn = "";
     let externalId = "";

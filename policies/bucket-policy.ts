@@ -11,7 +11,7 @@ export interface LogBucketPolicyInput {
   where: AccountRegion;
   bucket: string;
   /** The trail that writes here, if any; it is named in `aws:SourceArn` of both CloudTrail statements. */
-  cloudTrail?: { trailArn: string; keyPrefix: string };
+  cloudTrail?: { trailArn: string; keyPrefix: string; organizationId?: string };
   /** Log services writing here; grants for the same producer are merged into one set of statements. */
   producers: readonly ProducerGrant[];
 }

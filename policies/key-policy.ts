@@ -129,7 +129,8 @@ export function buildKeyPolicy(users: KeyUsers): PolicyDocument {
       Resource: "*",
       Condition: {
         StringEquals: account,
-        ArnLike: { "aws:SourceArn": `arn:${where.partition}:guardduty:${where.region}:${where.account}:detector/*` },
+        // Every Region's detector exports with this key.
+        ArnLike: { "aws:SourceArn": `arn:${where.partition}:guardduty:*:${where.account}:detector/*` },
       },
     });
   }

@@ -34,9 +34,23 @@ function sameAccount(where: AccountRegion) {
 export function cloudTrailStatements(
   where: AccountRegion,
   bucket: string,
-  trail: { trailArn: string; keyPrefix: string },
+  trail: { trailArn: string; keyPrefix: string; organizationId?: string },
 ): PolicyStatement[] {
   const prefix = trail.keyPrefix === "" ? "" : `${trail.keyPrefix.replace(/\/+$/, "")}/`;
+  const organization: PolicyStatement[] =
+    trail.organizationId === undefined
+      ? []
+      : [
+          {
+            // An organization trail writes member accounts' files under AWSLogs/<org id>/<account>/ (CloudTrail guide).
+            Sid: "CloudTrailOrganizationWrite",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: objectsArn(where.partition, bucket, `${prefix}AWSLogs/${trail.organizationId}/`),
+            Condition: { StringEquals: { "aws:SourceArn": trail.trailArn, ...OWNER_FULL_CONTROL } },
+          },
+        ];
   return [
     {
       Sid: "CloudTrailAclCheck",
@@ -54,6 +68,7 @@ export function cloudTrailStatements(
       Resource: objectsArn(where.partition, bucket, `${prefix}AWSLogs/${where.account}/`),
       Condition: { StringEquals: { "aws:SourceArn": trail.trailArn, ...OWNER_FULL_CONTROL } },
     },
+    ...organization,
   ];
 }
 
@@ -128,7 +143,8 @@ export function producerStatements(where: AccountRegion, bucket: string, grant: 
       ];
     case "guardduty": {
       const detectors = {
-        ArnLike: { "aws:SourceArn": `arn:${where.partition}:guardduty:${where.region}:${where.account}:detector/*` },
+        // Detectors are per Region and each exports into this bucket: any Region of the account.
+        ArnLike: { "aws:SourceArn": `arn:${where.partition}:guardduty:*:${where.account}:detector/*` },
       };
       return [
         {

@@ -20,6 +20,17 @@ export interface ReaderGrant {
   objectArns: readonly string[];
   /** KMS keys protecting the queues or the objects; empty when SSE-S3 / SSE-SQS is used. */
   kmsKeyArns: readonly string[];
+  /**
+   * Region of the queues and the bucket: decryption is allowed only through SQS and S3 there (`kms:ViaService`),
+   * never as a direct KMS call.
+   */
+  region: string;
+}
+
+/** The endpoints through which the reader decrypts: SQS (messages) and S3 (objects) of the pipeline's Region. */
+export function readerViaServices(region: string): string[] {
+  const domain = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return [`s3.${region}.${domain}`, `sqs.${region}.${domain}`];
 }
 
 const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/;
@@ -72,6 +83,7 @@ export function buildReaderPolicy(grant: ReaderGrant): PolicyDocument {
       Effect: "Allow",
       Action: "kms:Decrypt",
       Resource: [...new Set(grant.kmsKeyArns)],
+      Condition: { StringEquals: { "kms:ViaService": readerViaServices(grant.region) } },
     });
   }
   return policyDocument(name, "identity", statements);

@@ -6,7 +6,7 @@ import { describeOverlap, findFilterOverlaps } from "../validation/notification-
 export interface NotificationRouteProps {
   /** Names the route in errors and becomes the S3 configuration id. */
   id: string;
-  destination: { kind: "queue"; arn: string } | { kind: "topic"; arn: string };
+  destination: { kind: "queue" | "topic" | "lambda"; arn: string };
   events: readonly string[];
   prefix: string;
   suffix: string;
@@ -20,6 +20,8 @@ export interface BucketNotificationsProps {
    * so the queue (or topic) policies must be in place first.
    */
   dependsOn: ITerraformDependable[];
+  /** S3's delivery of every event to EventBridge, part of the same configuration. */
+  eventBridge?: boolean;
 }
 
 /** Buckets that already have their notification resource, per stack. */
@@ -67,10 +69,15 @@ export class BucketNotifications extends Construct {
     });
     const queues = props.routes.filter((r) => r.destination.kind === "queue");
     const topics = props.routes.filter((r) => r.destination.kind === "topic");
+    const functions = props.routes.filter((r) => r.destination.kind === "lambda");
     this.resource = new S3BucketNotification(this, "notification", {
       bucket: props.bucketName,
       ...(queues.length === 0 ? {} : { queue: queues.map((r) => ({ ...filter(r), queueArn: r.destination.arn })) }),
       ...(topics.length === 0 ? {} : { topic: topics.map((r) => ({ ...filter(r), topicArn: r.destination.arn })) }),
+      ...(functions.length === 0
+        ? {}
+        : { lambdaFunction: functions.map((r) => ({ ...filter(r), lambdaFunctionArn: r.destination.arn })) }),
+      ...(props.eventBridge ? { eventbridge: true } : {}),
       dependsOn: props.dependsOn,
     });
   }

@@ -17,6 +17,8 @@ export interface LogQueueProps {
   deadLetterRetentionSeconds: number;
   /** Receives before a message moves to the dead-letter queue. */
   maxReceiveCount: number;
+  /** Long polling: a receive waits up to this long for a message (0-20; 0 is short polling). */
+  receiveWaitTimeSeconds: number;
   encryption: QueueEncryption;
   /** Everyone who may send: all of them share the queue's one policy document. */
   senders: readonly QueueSender[];
@@ -49,6 +51,7 @@ export class LogQueue extends Construct {
     this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
       name: `${props.name}-dlq`,
       messageRetentionSeconds: props.deadLetterRetentionSeconds,
+      receiveWaitTimeSeconds: props.receiveWaitTimeSeconds,
       ...encryption,
       redriveAllowPolicy: terraformJson({ redrivePermission: "byQueue", sourceQueueArns: [this.queueArn] }),
     });
@@ -56,6 +59,7 @@ export class LogQueue extends Construct {
       name: props.name,
       visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
       messageRetentionSeconds: props.messageRetentionSeconds,
+      receiveWaitTimeSeconds: props.receiveWaitTimeSeconds,
       ...encryption,
       redrivePolicy: terraformJson({
         deadLetterTargetArn: this.deadLetterQueue.arn,

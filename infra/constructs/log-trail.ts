@@ -24,6 +24,8 @@ export interface LogTrailProps {
   dataEvents?: readonly TrailDataEvents[];
   insights?: readonly ("ApiCallRateInsight" | "ApiErrorRateInsight")[];
   kmsKeyArn?: string;
+  /** An organization trail: every member account's events, created from the management account. */
+  organization?: boolean;
   /** Object ARNs never recorded as data events: the trail's own bucket, or every delivery would log itself. */
   excludedObjectArnPrefixes?: readonly string[];
   /** The bucket policy: CloudTrail checks it when the trail is created. */
@@ -73,6 +75,7 @@ export class LogTrail extends Construct {
       includeGlobalServiceEvents: true,
       enableLogFileValidation: true,
       enableLogging: true,
+      ...(props.organization ? { isOrganizationTrail: true } : {}),
       ...(props.kmsKeyArn === undefined ? {} : { kmsKeyId: props.kmsKeyArn }),
       advancedEventSelector: selectors,
       ...((props.insights ?? []).length === 0

@@ -59,6 +59,15 @@ const notificationOverlaps: Rule = (config) => {
       suffix: f.suffix,
     })),
   );
+  // Carried-over destinations share the one configuration: S3 refuses overlaps with them just the same.
+  (config.bucket?.carryOverNotifications ?? []).forEach((n, i) => {
+    routes.push({
+      origin: `bucket.carry_over_notifications[${i}]`,
+      events: n.events,
+      prefix: n.prefix,
+      suffix: n.suffix,
+    });
+  });
   return findFilterOverlaps(routes).map((overlap) => ({
     path: overlap.first.origin.split(" ")[0],
     message: describeOverlap(overlap),
@@ -217,6 +226,68 @@ const fanOut: Rule = (config) => {
   return issues;
 };
 
+const existingBucket: Rule = (config, raw) => {
+  const bucket = config.bucket;
+  const issues: ConfigIssue[] = [];
+  if (bucket === undefined) return issues;
+  if (bucket.create && raw.bucket?.manage_policy === false) {
+    issues.push({
+      path: "bucket.manage_policy",
+      message:
+        "a bucket the stack creates always gets the pipeline's policy (TLS-only access, the log services' writes); " +
+        "false applies only to an existing bucket (create: false)",
+    });
+  }
+  if (bucket.create) {
+    for (const key of ["replace_notifications", "carry_over_notifications", "carry_over_eventbridge"] as const) {
+      const value = raw.bucket?.[key];
+      if (value === true || (Array.isArray(value) && value.length > 0)) {
+        issues.push({ path: `bucket.${key}`, message: "applies only to an existing bucket (create: false)" });
+      }
+    }
+    return issues;
+  }
+  if (config.technologies.length > 0 && !bucket.replaceNotifications) {
+    issues.push({
+      path: "bucket.replace_notifications",
+      message:
+        `bucket ${bucket.name} exists: the stack's aws_s3_bucket_notification replaces its whole notification configuration ` +
+        "(Lambda triggers, other queues and topics, EventBridge delivery) on apply and deletes it on destroy. Read the current one " +
+        `(aws s3api get-bucket-notification-configuration --bucket ${bucket.name}), list each destination under ` +
+        "bucket.carry_over_notifications (and carry_over_eventbridge: true if EventBridge is on), then set replace_notifications: true",
+    });
+  }
+  (raw.bucket?.carry_over_notifications ?? []).forEach((n, i) => {
+    const given = [n.queue_arn, n.topic_arn, n.lambda_function_arn].filter((arn) => arn !== undefined);
+    if (given.length !== 1) {
+      issues.push({
+        path: `bucket.carry_over_notifications[${i}]`,
+        message: "needs exactly one of queue_arn, topic_arn or lambda_function_arn",
+      });
+    }
+  });
+  return issues;
+};
+
+const trailEncryption: Rule = (config, raw) => {
+  const t = config.trail;
+  if (t === undefined || !t.create || config.bucket === undefined) return [];
+  const bucketUsesKey =
+    config.bucket.create && config.encryption.mode === "kms" && config.encryption.bucketEncryption === "kms";
+  if (bucketUsesKey && raw.trail?.kms === false) {
+    return [
+      {
+        path: "trail.kms",
+        message:
+          "the bucket's default encryption is the pipeline key, and the key admits CloudTrail only when the trail " +
+          "encrypts with it itself (S3's default encryption on CloudTrail's behalf is refused): remove kms: false, " +
+          "or set encryption.bucket: sse-s3",
+      },
+    ];
+  }
+  return [];
+};
+
 const accessRules: Rule = (config) => {
   if (config.access.mode !== "devo" || config.access.externalId === undefined) return [];
   // The message never repeats the ExternalId itself: it is a shared secret between Devo and the customer.
@@ -234,6 +305,8 @@ const RULES: readonly Rule[] = [
   queueRetention,
   encryption,
   trail,
+  trailEncryption,
+  existingBucket,
   fanOut,
   accessRules,
   workerRuleViolations,

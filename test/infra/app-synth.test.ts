@@ -52,10 +52,19 @@ function runApp(configPath: string, outdir: string, hcl: boolean) {
   );
 }
 
+// The committed example carries AWS's documentation account, which synth refuses: users put their own.
+const exampleConfig = join(work, "example.pipeline.yaml");
+writeFileSync(
+  exampleConfig,
+  readFileSync(join(root, "pipeline.config.example.yaml"), "utf8").replace(
+    'account: "123456789012"',
+    'account: "111122223333"',
+  ),
+);
 const existingConfig = join(work, "existing.pipeline.yaml");
 writeFileSync(existingConfig, stringify(existingBucketScenario()));
 const configs = {
-  example: { path: join(root, "pipeline.config.example.yaml"), stack: "devo-aws-logs" },
+  example: { path: exampleConfig, stack: "devo-aws-logs" },
   full: { path: join(fixtures, "full.pipeline.yaml"), stack: "devo-full" },
   existing: { path: existingConfig, stack: "devo-aws-logs" },
 };

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
 import { DEVO_TRUSTED_ROLE_ARN, loadPipelineConfig, parsePipelineConfig } from "../../infra/config.ts";
 import { assertIssue, issuesOf } from "./helpers/config-issues.ts";
 import { ACCOUNT, directScenario, EXTERNAL_ID, kmsScenario, REGION } from "./helpers/scenarios.ts";
@@ -22,6 +23,9 @@ describe("pipeline configuration: defaults", () => {
     assert.deepEqual(config.bucket, {
       name: "acme-logs-bucket",
       create: true,
+      replaceNotifications: true,
+      carryOverNotifications: [],
+      carryOverEventBridge: false,
       managePolicy: true,
       forceDestroy: false,
       existingKmsKeyArn: undefined,
@@ -43,6 +47,7 @@ describe("pipeline configuration: defaults", () => {
       messageRetentionSeconds: 345600,
       deadLetterRetentionSeconds: 1209600,
       maxReceiveCount: 5,
+      receiveWaitTimeSeconds: 20,
     });
     assert.deepEqual(config.encryption, { mode: "sse" });
     assert.deepEqual(config.access, {
@@ -90,8 +95,15 @@ describe("pipeline configuration: defaults", () => {
     );
   });
 
-  it("loads the committed example file", () => {
-    const config = loadPipelineConfig(new URL("../../pipeline.config.example.yaml", import.meta.url).pathname);
+  it("refuses the committed example file only for its placeholder account, and loads it with a real one", () => {
+    const text = readFileSync(new URL("../../pipeline.config.example.yaml", import.meta.url).pathname, "utf8");
+    const issues = issuesOf(parseYaml(text));
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ["account"],
+    );
+    assertIssue(issues, "account", /123456789012 is the example account of AWS's documentation/);
+    const config = parsePipelineConfig({ ...parseYaml(text), account: "111122223333" });
     assert.deepEqual(
       config.technologies.map((t) => t.name),
       ["cloudtrail", "vpc", "alb"],

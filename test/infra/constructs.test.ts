@@ -24,6 +24,7 @@ const queueProps = {
   messageRetentionSeconds: 86400,
   deadLetterRetentionSeconds: 604800,
   maxReceiveCount: 3,
+  receiveWaitTimeSeconds: 20,
   encryption: { kind: "sse-sqs" as const },
 };
 
@@ -140,6 +141,7 @@ describe("constructs on their own", () => {
       queueArns: ["arn:aws:sqs:eu-west-1:111122223333:app-logs"],
       objectArns: ["arn:aws:s3:::app-log-bucket/apps/*"],
       kmsKeyArns: [],
+      region: where.region,
     });
     reader.attachToRole("task", taskRole.name);
     const synth = new Synth(JSON.parse(Testing.synth(stack)), where.account, where.region);

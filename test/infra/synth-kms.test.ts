@@ -71,7 +71,15 @@ describe("KMS, key created by the stack", () => {
     const reader = created.document(created.one("aws_iam_policy"), "policy");
     assert.deepEqual(
       reader.Statement.find((s: { Sid: string }) => s.Sid === "DecryptQueuesAndObjects"),
-      { Sid: "DecryptQueuesAndObjects", Effect: "Allow", Action: "kms:Decrypt", Resource: [createdKeyArn] },
+      {
+        Sid: "DecryptQueuesAndObjects",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: [createdKeyArn],
+        Condition: {
+          StringEquals: { "kms:ViaService": [`s3.${REGION}.amazonaws.com`, `sqs.${REGION}.amazonaws.com`] },
+        },
+      },
     );
     assert.equal(created.output("kms_key_arn"), createdKeyArn);
   });

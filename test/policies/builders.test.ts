@@ -52,6 +52,7 @@ describe("buildReaderPolicy", () => {
       queueArns: [queue],
       objectArns: [objectsArn("aws", "log-bucket", "AWSLogs/")],
       kmsKeyArns: ["arn:aws:kms:eu-west-1:111122223333:key/abc-123"],
+      region: "eu-west-1",
     });
     assert.deepEqual(
       doc.Statement.map((s) => s.Action),
@@ -60,7 +61,7 @@ describe("buildReaderPolicy", () => {
   });
 
   it("refuses wildcards and anything that is not one queue, one object prefix or one key", () => {
-    const ok = { queueArns: [queue], objectArns: [], kmsKeyArns: [] };
+    const ok = { queueArns: [queue], objectArns: [], kmsKeyArns: [], region: "eu-west-1" };
     assert.throws(
       () => buildReaderPolicy({ ...ok, queueArns: ["arn:aws:sqs:eu-west-1:111122223333:*"] }),
       /single queue/,

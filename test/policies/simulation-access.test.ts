@@ -121,7 +121,16 @@ describe("reader policy: consume its queues, read its objects, nothing else", ()
     };
     const encryptedReader = encrypted.document(encrypted.one("aws_iam_policy"), "policy");
     const keyPolicy = encrypted.document(encrypted.one("aws_kms_key"), "policy");
-    const kms = (action: string, resource: string, identity: unknown, resourcePolicy?: unknown) =>
+    // The reader decrypts through SQS (messages) and S3 (objects) of the pipeline's Region, as those services call KMS.
+    const viaSqs = { "kms:ViaService": `sqs.${REGION}.amazonaws.com` };
+    const viaS3 = { "kms:ViaService": `s3.${REGION}.amazonaws.com` };
+    const kms = (
+      action: string,
+      resource: string,
+      identity: unknown,
+      resourcePolicy?: unknown,
+      context: Record<string, string> = viaSqs,
+    ) =>
       decide({
         principal: readerRole,
         action,
@@ -129,8 +138,23 @@ describe("reader policy: consume its queues, read its objects, nothing else", ()
         resourceAccount: ACCOUNT,
         identityPolicies: [identity],
         resourcePolicy,
+        context,
       });
     assert.equal(await kms("kms:Decrypt", keyArn, encryptedReader, keyPolicy), "Allowed");
+    assert.equal(await kms("kms:Decrypt", keyArn, encryptedReader, keyPolicy, viaS3), "Allowed");
+    // A direct KMS call with the role's credentials (no service in between), or through another service or Region.
+    const elsewhere: Record<string, string>[] = [
+      {},
+      { "kms:ViaService": "ssm.eu-west-1.amazonaws.com" },
+      { "kms:ViaService": "sqs.us-east-1.amazonaws.com" },
+    ];
+    for (const context of elsewhere) {
+      assert.equal(
+        await kms("kms:Decrypt", keyArn, encryptedReader, keyPolicy, context),
+        "ImplicitlyDenied",
+        JSON.stringify(context),
+      );
+    }
     for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"]) {
       assert.equal(await kms(action, keyArn, encryptedReader, keyPolicy), "ImplicitlyDenied", action);
     }
@@ -143,7 +167,7 @@ describe("reader policy: consume its queues, read its objects, nothing else", ()
     );
     const workerPolicy = existing.document(existing.one("aws_iam_policy"), "policy");
     const worker = `arn:aws:iam::${ACCOUNT}:role/devo-collector-task`;
-    const decrypt = (resource: string) =>
+    const decrypt = (resource: string, context: Record<string, string> = viaS3) =>
       decide({
         principal: worker,
         action: "kms:Decrypt",
@@ -151,8 +175,10 @@ describe("reader policy: consume its queues, read its objects, nothing else", ()
         resourceAccount: ACCOUNT,
         identityPolicies: [workerPolicy],
         resourcePolicy: defaultKeyPolicy,
+        context,
       });
     assert.equal(await decrypt(EXISTING_BUCKET_KEY_ARN), "Allowed");
+    assert.equal(await decrypt(EXISTING_BUCKET_KEY_ARN, {}), "ImplicitlyDenied", "not as a direct KMS call");
     assert.equal(await decrypt(otherKey), "ImplicitlyDenied");
   });
 });

@@ -104,7 +104,22 @@ export function existingBucketScenario(): ScenarioConfig {
     account: ACCOUNT,
     region: REGION,
     name_prefix: "acme",
-    bucket: { name: "org-trail-archive", create: false, kms_key_arn: EXISTING_BUCKET_KEY_ARN },
+    bucket: {
+      name: "org-trail-archive",
+      create: false,
+      kms_key_arn: EXISTING_BUCKET_KEY_ARN,
+      // The bucket's own destinations, carried into the one notification configuration the stack writes.
+      replace_notifications: true,
+      carry_over_notifications: [
+        {
+          id: "archive-indexer",
+          lambda_function_arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:archive-indexer`,
+          events: ["s3:ObjectCreated:*"],
+          prefix: "AWSLogs/o-abc123/",
+          suffix: ".csv",
+        },
+      ],
+    },
     technologies: {
       cloudtrail: { type: "cloudtrail", prefix: "AWSLogs/o-abc123/", suffix: ".json.gz" },
     },
