@@ -191,6 +191,12 @@ describe("npm run handoff", () => {
         findService(queue.service, input.type as "sqs_collector" | "aws") !== undefined;
       assert.equal(input.enabled, runnable, technology);
     }
+    // The role trusts only Devo's principal: the file says so, and how to run it otherwise.
+    assert.match(
+      text,
+      /# The inputs assume arn:aws:iam::\d{12}:role\/\S+ with its ExternalId\. That role's trust policy admits only/,
+    );
+    assert.match(text, /--default-credentials/);
     assert.deepEqual(document.inputs.cloudtrail.credentials, {
       aws_cross_account_role: ROLE,
       aws_external_id: EXTERNAL_ID,
