@@ -63,6 +63,11 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
     io.stderr.write(`missing --config FILE (or --config-env NAME)\n\n${RUN_USAGE}`);
     return 2;
   }
+  const port = values["metrics-port"];
+  if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) > 65_535)) {
+    io.stderr.write(`--metrics-port: expected a port number (0-65535), got '${port}'\n\n${RUN_USAGE}`);
+    return 2;
+  }
   // Names the configuration in errors: the resolved path, or `env:NAME`.
   const configPath = values.config === undefined ? undefined : resolve(values.config);
   const configSource = configPath ?? `env:${configEnv}`;

@@ -195,3 +195,13 @@ describe("run with a persistence directory that cannot hold cursors", () => {
     }
   });
 });
+
+describe("run's command line", () => {
+  it("refuses a --metrics-port that is not a port number (exit 2, usage)", async () => {
+    for (const port of ["abc", "70000", "8080x"]) {
+      const result = await run(["--config", "x.yaml", "--metrics-port", port]);
+      assert.equal(result.code, 2, port);
+      assert.match(result.stderr, new RegExp(`^--metrics-port: expected a port number \\(0-65535\\), got '${port}'`));
+    }
+  });
+});
