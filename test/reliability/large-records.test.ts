@@ -38,7 +38,7 @@ describe("records near and over the size limit (64 MiB JSON)", () => {
     await scenario.stop();
   });
 
-  it("a 60 MB record is delivered and a 70 MB one dropped with a log line, in the memory the README states", async (t) => {
+  it("a 60 MB record is delivered and a 70 MB one dropped with a log line, in the memory docs/worker.md states", async (t) => {
     const near = fileWithLargeRecord(1, 60_000_000);
     const over = fileWithLargeRecord(2, 70 * MiB);
     const nearKey = `${PREFIX}/123456789012_CloudTrail_us-east-1_20261122T1000Z_near.json.gz`;
