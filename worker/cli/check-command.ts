@@ -1,9 +1,9 @@
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { formatResult } from "../check/check-result.ts";
 import { runChecks } from "../check/run-checks.ts";
-import { type Config, ConfigError, loadConfig, loadConfigFromEnv } from "../config/load-config.ts";
+import { ConfigError } from "../config/load-config.ts";
 import type { CommandIo } from "./command-io.ts";
+import { loadConfigFromCommandLine } from "./config-command-line.ts";
 
 export const CHECK_USAGE = `Usage: aws-devo-collector check (--config FILE | --config-env NAME) [--certs-dir DIR]
 
@@ -16,45 +16,13 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 invalid
 
 /** `aws-devo-collector check`: returns the exit code. */
 export async function runCheckCommand(argv: string[], io: CommandIo): Promise<number> {
-  let values: { config?: string; "config-env"?: string; "certs-dir"?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: "string", short: "c" },
-        "config-env": { type: "string" },
-        "certs-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    io.stderr.write(`aws-devo-collector check: ${(error as Error).message}\n\n${CHECK_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(CHECK_USAGE);
-    return 0;
-  }
-  if ((values.config === undefined) === (values["config-env"] === undefined)) {
-    io.stderr.write(`give exactly one of --config FILE and --config-env NAME\n\n${CHECK_USAGE}`);
-    return 2;
-  }
-  const configPath = values.config === undefined ? undefined : resolve(values.config);
-  let config: Config;
-  try {
-    config =
-      configPath !== undefined ? await loadConfig(configPath) : loadConfigFromEnv(values["config-env"] as string);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(`${error.message}\n`);
-    return 2;
-  }
+  const loaded = await loadConfigFromCommandLine("check", argv, io, CHECK_USAGE, ["certs-dir"]);
+  if (typeof loaded === "number") return loaded;
+  const { config, configPath, source } = loaded;
   // As `run` resolves them: certs/ beside the config's folder (Devo's layout), or --certs-dir.
   const certsDir =
-    values["certs-dir"] ?? (configPath !== undefined ? resolve(dirname(configPath), "..", "certs") : resolve("certs"));
-  const source = configPath ?? `env:${values["config-env"]}`;
+    loaded.options["certs-dir"] ??
+    (configPath !== undefined ? resolve(dirname(configPath), "..", "certs") : resolve("certs"));
   let results: Awaited<ReturnType<typeof runChecks>>;
   try {
     results = await runChecks(config, certsDir, source);

@@ -1,9 +1,8 @@
-import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { type Config, ConfigError, loadConfig, loadConfigFromEnv } from "../config/load-config.ts";
+import { type Config, ConfigError } from "../config/load-config.ts";
 import { planApiPolls } from "../pipeline/build-sources.ts";
 import { planQueues } from "../pipeline/queue-plan.ts";
 import type { CommandIo } from "./command-io.ts";
+import { loadConfigFromCommandLine } from "./config-command-line.ts";
 
 export const VALIDATE_USAGE = `Usage: aws-devo-collector validate (--config FILE | --config-env NAME)
 
@@ -21,47 +20,18 @@ const API_CALLS = {
 
 /** `aws-devo-collector validate`: returns the exit code. */
 export async function runValidateCommand(argv: string[], io: CommandIo): Promise<number> {
-  let values: { config?: string; "config-env"?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: "string", short: "c" },
-        "config-env": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    io.stderr.write(`aws-devo-collector validate: ${(error as Error).message}\n\n${VALIDATE_USAGE}`);
+  const loaded = await loadConfigFromCommandLine("validate", argv, io, VALIDATE_USAGE);
+  if (typeof loaded === "number") return loaded;
+  const { config, source } = loaded;
+  const problems: string[] = [];
+  const lines = describeRun(config, problems);
+  if (lines.length === 0 && problems.length === 0) problems.push("no enabled input has a service this worker can run");
+  if (problems.length > 0) {
+    io.stderr.write(`${new ConfigError(source, problems).message}\n`);
     return 2;
   }
-  if (values.help) {
-    io.stdout.write(VALIDATE_USAGE);
-    return 0;
-  }
-  if ((values.config === undefined) === (values["config-env"] === undefined)) {
-    io.stderr.write(`give exactly one of --config FILE and --config-env NAME\n\n${VALIDATE_USAGE}`);
-    return 2;
-  }
-  const source = values.config !== undefined ? resolve(values.config) : `env:${values["config-env"]}`;
-  try {
-    const config =
-      values.config !== undefined
-        ? await loadConfig(resolve(values.config))
-        : loadConfigFromEnv(values["config-env"] as string);
-    const problems: string[] = [];
-    const lines = describeRun(config, problems);
-    if (problems.length > 0) throw new ConfigError(source, problems);
-    if (lines.length === 0) throw new ConfigError(source, ["no enabled input has a service this worker can run"]);
-    io.stdout.write(`${source}: valid\n${lines.join("\n")}\n`);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(`${error.message}\n`);
-    return 2;
-  }
+  io.stdout.write(`${source}: valid\n${lines.join("\n")}\n`);
+  return 0;
 }
 
 /** One line per reader of the run (queue or API poll) and per output. */
