@@ -301,6 +301,29 @@ const rawConfigSchema = z.strictObject({
       receive_wait_time_seconds: z.number().int().min(0).max(20).default(20),
     })
     .prefault({}),
+  /**
+   * CloudWatch alarms on every dead-letter queue (any message) and every collector queue's oldest message, sent
+   * to a topic the stack creates (with e-mail subscriptions) and/or to existing topics.
+   */
+  alarms: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** A collector queue whose oldest message is this old is not being read (or not fast enough). */
+      oldest_message_age_seconds: z.number().int().min(60).max(1_209_600).default(3600),
+      create_topic: z.boolean().default(false),
+      /** Subscribed to the created topic; each address must confirm the subscription from the mail SNS sends. */
+      email_subscriptions: z
+        .array(z.string().regex(/^[^@\s"\\]+@[^@\s"\\]+\.[^@\s"\\]+$/, "must be an e-mail address"))
+        .default([]),
+      /** Existing topics (same Region) the alarms notify too; their policies must admit CloudWatch. */
+      topic_arns: z
+        .array(
+          z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN"),
+        )
+        .max(4, "CloudWatch takes at most 5 actions per alarm state, one of them the created topic")
+        .default([]),
+    })
+    .prefault({}),
   encryption: z
     .strictObject({
       mode: z.enum(["sse", "kms"]).default("sse"),
@@ -399,6 +422,14 @@ export interface TrailConfig {
   organizationId?: string;
 }
 
+export interface AlarmsConfig {
+  enabled: boolean;
+  oldestMessageAgeSeconds: number;
+  createTopic: boolean;
+  emailSubscriptions: string[];
+  topicArns: string[];
+}
+
 export type EncryptionConfig =
   | { mode: "sse" }
   | {
@@ -476,6 +507,7 @@ export interface PipelineConfig {
     maxReceiveCount: number;
     receiveWaitTimeSeconds: number;
   };
+  alarms: AlarmsConfig;
   encryption: EncryptionConfig;
   access: AccessConfig;
   backend: BackendConfig;
@@ -691,6 +723,13 @@ function normalize(raw: RawPipelineConfig): PipelineConfig {
       deadLetterRetentionSeconds: raw.queues.dead_letter_retention_seconds,
       maxReceiveCount: raw.queues.max_receive_count,
       receiveWaitTimeSeconds: raw.queues.receive_wait_time_seconds,
+    },
+    alarms: {
+      enabled: raw.alarms.enabled,
+      oldestMessageAgeSeconds: raw.alarms.oldest_message_age_seconds,
+      createTopic: raw.alarms.create_topic,
+      emailSubscriptions: raw.alarms.email_subscriptions,
+      topicArns: raw.alarms.topic_arns,
     },
     encryption,
     access,

@@ -25,6 +25,10 @@ export interface PipelineOutputValues {
   accountId: string;
   /** Empty when no customer-managed key is in use. */
   kmsKeyArn: string;
+  /** The topic the stack created for the alarms; empty when none. */
+  alarmTopicArn: string;
+  /** Names of the CloudWatch alarms on the queues; empty when `alarms.enabled` is false. */
+  alarmNames: string[];
   /** The ECS worker, when the stack runs one. */
   worker?: WorkerOutputValues;
 }
@@ -47,7 +51,8 @@ export interface WorkerOutputValues {
  * `terraform output -json` / `cdktf output --outputs-file` be read by name:
  *
  * `technologies` (map: name → {type, service, queue_url, queue_arn, dead_letter_queue_url}), `access_mode`,
- * `role_arn`, `external_id`, `reader_policy_arn`, `bucket`, `region`, `account_id`, `kms_key_arn`; with the ECS
+ * `role_arn`, `external_id`, `reader_policy_arn`, `bucket`, `region`, `account_id`, `kms_key_arn`, `alarm_topic_arn`,
+ * `alarm_names`; with the ECS
  * worker also `worker_cluster_arn`, `worker_cluster_name`, `worker_service_name`, `worker_task_role_arn`,
  * `worker_execution_role_arn`, `worker_log_group`, `worker_config_location` and `worker_certificate_secrets`.
  */
@@ -92,6 +97,14 @@ export function addPipelineOutputs(stack: TerraformStack, values: PipelineOutput
   new TerraformOutput(stack, "kms_key_arn", {
     description: "Customer-managed key in use, if any",
     value: values.kmsKeyArn,
+  });
+  new TerraformOutput(stack, "alarm_topic_arn", {
+    description: "SNS topic the pipeline's alarms notify (created by the stack); empty when none was created",
+    value: values.alarmTopicArn,
+  });
+  new TerraformOutput(stack, "alarm_names", {
+    description: "CloudWatch alarms on the dead-letter queues and on the queues' oldest message",
+    value: values.alarmNames,
   });
   if (values.worker !== undefined) addWorkerOutputs(stack, values.worker);
 }

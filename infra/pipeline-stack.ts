@@ -27,6 +27,7 @@ import { LogBucket } from "./constructs/log-bucket.ts";
 import { LogBucketPolicy } from "./constructs/log-bucket-policy.ts";
 import { LogQueue, type LogQueueProps, type QueueEncryption } from "./constructs/log-queue.ts";
 import { LogTrail } from "./constructs/log-trail.ts";
+import { PipelineAlarms, type WatchedQueue } from "./constructs/pipeline-alarms.ts";
 import { ReaderPolicy } from "./constructs/reader-policy.ts";
 import { addPipelineOutputs, type QueueHandOff } from "./pipeline-outputs.ts";
 import { S3_TECHNOLOGIES } from "./technologies.ts";
@@ -63,6 +64,8 @@ export class PipelineStack extends TerraformStack {
   private readonly queueArns: string[] = [];
   private readonly objectArns: string[] = [];
   private readonly handOff: Record<string, QueueHandOff> = {};
+  /** Every collector queue with its dead-letter queue, for the alarms. */
+  private readonly watchedQueues: WatchedQueue[] = [];
 
   constructor(scope: Construct, config: PipelineConfig) {
     super(scope, config.stackName);
@@ -237,8 +240,11 @@ export class PipelineStack extends TerraformStack {
         ...queueSettings,
         name: technology.queueName,
         senders: [sender],
+        // What the topic cannot deliver to the queue goes to the queue's dead-letter queue (redrive policy).
+        deadLetterSenders: sender.kind === "sns-topic" ? [sender] : [],
       });
       destinationPolicies.push(queue.policy);
+      if (queue.deadLetterPolicy !== undefined) destinationPolicies.push(queue.deadLetterPolicy);
       let destination: NotificationRouteProps["destination"] = { kind: "queue", arn: queue.queue.arn };
       if (sns.enabled) {
         const topic = new FanOutTopic(this, `fan-out-${technology.name}`, {
@@ -247,7 +253,12 @@ export class PipelineStack extends TerraformStack {
           kmsKeyArn: keyArn,
           publishers: [ourBucket, ...this.externalBuckets(technology)],
           subscribers: [
-            { protocol: "sqs", endpoint: queue.queue.arn, rawMessageDelivery: sns.rawMessageDelivery },
+            {
+              protocol: "sqs",
+              endpoint: queue.queue.arn,
+              rawMessageDelivery: sns.rawMessageDelivery,
+              deadLetterQueueArn: queue.deadLetterQueue.arn,
+            },
             ...sns.subscribers.filter((s) => s.technology === technology.name),
           ],
         });
@@ -282,10 +293,12 @@ export class PipelineStack extends TerraformStack {
 
   private addEventRuleQueues(queueSettings: SharedQueueSettings): void {
     this.config.eventRules.forEach((eventRule, index) => {
+      const sender = { kind: "eventbridge-rule", ruleArn: this.ruleArns[index] } as const;
       const queue = new LogQueue(this, `queue-${eventRule.name}`, {
         ...queueSettings,
         name: eventRule.queueName,
-        senders: [{ kind: "eventbridge-rule", ruleArn: this.ruleArns[index] }],
+        senders: [sender],
+        deadLetterSenders: [sender],
       });
       new EventRuleToQueue(this, `event-rule-${eventRule.name}`, {
         where: this.where,
@@ -293,6 +306,8 @@ export class PipelineStack extends TerraformStack {
         description: `Sends ${eventRule.name.replace("_", " ")} to the collector queue ${eventRule.queueName}`,
         eventPattern: eventRule.eventPattern,
         queueArn: queue.queue.arn,
+        deadLetterQueueArn: queue.deadLetterQueue.arn,
+        dependsOn: queue.deadLetterPolicy === undefined ? [] : [queue.deadLetterPolicy],
       });
       this.recordQueue(eventRule.name, eventRule.name, eventRule.service, queue);
     });
@@ -307,6 +322,25 @@ export class PipelineStack extends TerraformStack {
       queueArn: queue.queue.arn,
       deadLetterQueueUrl: queue.deadLetterQueue.url,
     };
+    this.watchedQueues.push({
+      technology: name,
+      queueName: queue.queueName,
+      deadLetterQueueName: queue.deadLetterQueueName,
+    });
+  }
+
+  /** Alarms on every dead-letter queue and every queue's oldest message, and where they are sent. */
+  private addAlarms(): PipelineAlarms | undefined {
+    const { alarms, namePrefix } = this.config;
+    if (!alarms.enabled) return undefined;
+    return new PipelineAlarms(this, "alarms", {
+      where: this.where,
+      namePrefix,
+      queues: this.watchedQueues,
+      oldestMessageAgeSeconds: alarms.oldestMessageAgeSeconds,
+      topic: alarms.createTopic ? { emailSubscriptions: alarms.emailSubscriptions } : undefined,
+      topicArns: alarms.topicArns,
+    });
   }
 
   private addTrail(
@@ -361,6 +395,7 @@ export class PipelineStack extends TerraformStack {
       collectorRoleArn = roleArn(this.where.partition, config.account, config.access.workerRoleName);
     }
     const worker = this.addWorker(reader, keyArn);
+    const alarms = this.addAlarms();
     // The ECS worker's task role is the collector's role (validation requires self_hosted access with it).
     if (worker !== undefined) collectorRoleArn = worker.taskRoleArn;
     addPipelineOutputs(this, {
@@ -373,6 +408,8 @@ export class PipelineStack extends TerraformStack {
       region: config.region,
       accountId: config.account,
       kmsKeyArn: keyArn ?? "",
+      alarmTopicArn: alarms?.topicArn ?? "",
+      alarmNames: alarms?.alarmNames ?? [],
       worker,
     });
   }

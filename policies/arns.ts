@@ -55,3 +55,8 @@ export function roleArn(partition: Partition, account: string, roleName: string)
 export function accountRootArn(partition: Partition, account: string): string {
   return `arn:${partition}:iam::${account}:root`;
 }
+
+/** CloudWatch alarms whose names start with `namePrefix`: `arn:aws:cloudwatch:<region>:<account>:alarm:<prefix>*`. */
+export function alarmArnPattern(where: AccountRegion, namePrefix: string): string {
+  return `arn:${where.partition}:cloudwatch:${where.region}:${where.account}:alarm:${namePrefix}*`;
+}

@@ -58,3 +58,29 @@ export function buildQueuePolicy(queueArn: string, senders: readonly QueueSender
     senders.map((sender, index) => senderStatement(queueArn, sender, index)),
   );
 }
+
+/** Who may put undeliverable messages on a collector queue's dead-letter queue: the queue's own topic and rule. */
+export type DeadLetterSender = Extract<QueueSender, { kind: "sns-topic" | "eventbridge-rule" }>;
+
+/**
+ * The resource policy of a collector queue's dead-letter queue, when SNS or EventBridge deliver into the queue:
+ * an SNS subscription's redrive policy and an EventBridge target's dead-letter config send what they could not
+ * deliver here, as the service itself, pinned to the one topic or rule (the queue's redrive from the source queue
+ * needs no policy). The messages are the ones meant for the collector queue, so redriving them there is the fix.
+ */
+export function buildDeadLetterQueuePolicy(
+  deadLetterQueueArn: string,
+  senders: readonly DeadLetterSender[],
+): PolicyDocument {
+  return policyDocument(
+    `dead-letter queue policy of ${deadLetterQueueArn}`,
+    "resource",
+    senders.map((sender, index) => {
+      const statement = senderStatement(deadLetterQueueArn, sender, index);
+      return {
+        ...statement,
+        Sid: `${sender.kind === "sns-topic" ? "AllowSnsRedrive" : "AllowEventBridgeDlq"}${index}`,
+      };
+    }),
+  );
+}

@@ -28,3 +28,21 @@ export function buildTopicPolicy(topicArn: string, publishers: readonly TopicPub
     })),
   );
 }
+
+/**
+ * Resource policy of the pipeline's alarm topic: CloudWatch publishes only for alarms of this account and Region
+ * whose names start with the pipeline's prefix (every alarm the stack creates), so other alarms that learn the
+ * topic's ARN cannot write to the people subscribed to it.
+ */
+export function buildAlarmTopicPolicy(topicArn: string, alarmArnPattern: string, account: string): PolicyDocument {
+  return policyDocument(`alarm topic policy of ${topicArn}`, "resource", [
+    {
+      Sid: "AllowPipelineAlarms",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: { ArnLike: { "aws:SourceArn": alarmArnPattern }, StringEquals: { "aws:SourceAccount": account } },
+    },
+  ]);
+}

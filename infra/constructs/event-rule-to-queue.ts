@@ -1,5 +1,6 @@
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { type AccountRegion, eventRuleArn } from "../../policies/arns.ts";
 import { terraformJson } from "../terraform-json.ts";
@@ -12,7 +13,17 @@ export interface EventRuleToQueueProps {
   eventPattern: Record<string, unknown>;
   /** The queue's real ARN (a resource attribute), so the target waits for the queue. */
   queueArn: string;
+  /** The queue's dead-letter queue (real ARN), admitting the rule: events EventBridge cannot deliver go there. */
+  deadLetterQueueArn: string;
+  /** Depends on the dead-letter queue's policy, so no event is refused by it while the target is being set up. */
+  dependsOn?: ITerraformDependable[];
 }
+
+/**
+ * How long and how often EventBridge retries a delivery the queue refuses (throttling, a key it may not use)
+ * before it hands the event to the dead-letter queue: the service's maximums, written out so a plan shows them.
+ */
+export const EVENT_TARGET_RETRY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 } as const;
 
 /**
  * An EventBridge rule on the default bus that sends matching events to a collector queue. The queue's policy must
@@ -37,6 +48,9 @@ export class EventRuleToQueue extends Construct {
       rule: this.rule.name,
       targetId: "collector-queue",
       arn: props.queueArn,
+      deadLetterConfig: { arn: props.deadLetterQueueArn },
+      retryPolicy: { ...EVENT_TARGET_RETRY },
+      ...(props.dependsOn === undefined ? {} : { dependsOn: props.dependsOn }),
     });
   }
 }

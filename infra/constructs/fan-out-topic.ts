@@ -1,3 +1,4 @@
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic/index.js";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy/index.js";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription/index.js";
@@ -10,6 +11,8 @@ export interface TopicSubscriber {
   protocol: "sqs" | "lambda" | "https";
   endpoint: string;
   rawMessageDelivery: boolean;
+  /** A queue (real ARN) that admits the topic: messages SNS gives up delivering go there (redrive policy). */
+  deadLetterQueueArn?: string;
 }
 
 export interface FanOutTopicProps {
@@ -47,13 +50,36 @@ export class FanOutTopic extends Construct {
       policy: terraformJson(buildTopicPolicy(this.topicArn, props.publishers)),
     });
     props.subscribers.forEach((subscriber, index) => {
+      // SNS invokes a function only if the function's policy admits the topic; the subscription alone delivers nothing.
+      const invoke =
+        subscriber.protocol === "lambda"
+          ? new LambdaPermission(this, `subscription-${index}-invoke`, {
+              statementId: `AllowSns-${props.name}`,
+              action: "lambda:InvokeFunction",
+              principal: "sns.amazonaws.com",
+              sourceArn: this.topic.arn,
+              ...lambdaFunctionOf(subscriber.endpoint),
+            })
+          : undefined;
       new SnsTopicSubscription(this, `subscription-${index}`, {
+        ...(invoke === undefined ? {} : { dependsOn: [invoke] }),
         topicArn: this.topic.arn,
         protocol: subscriber.protocol,
         endpoint: subscriber.endpoint,
         // SNS accepts the raw-delivery flag only for queue and HTTP(S) endpoints.
         ...(subscriber.protocol === "lambda" ? {} : { rawMessageDelivery: subscriber.rawMessageDelivery }),
+        ...(subscriber.deadLetterQueueArn === undefined
+          ? {}
+          : { redrivePolicy: terraformJson({ deadLetterTargetArn: subscriber.deadLetterQueueArn }) }),
       });
     });
   }
+}
+
+/** A function ARN, possibly qualified (`:alias` or `:version`), as `aws_lambda_permission` takes it. */
+function lambdaFunctionOf(arn: string): { functionName: string; qualifier?: string } {
+  const parts = arn.split(":");
+  return parts.length === 8
+    ? { functionName: parts.slice(0, 7).join(":"), qualifier: parts[7] }
+    : { functionName: arn };
 }

@@ -2,7 +2,12 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy/index.js";
 import { Construct } from "constructs";
 import { type AccountRegion, queueArn } from "../../policies/arns.ts";
-import { buildQueuePolicy, type QueueSender } from "../../policies/queue-policy.ts";
+import {
+  buildDeadLetterQueuePolicy,
+  buildQueuePolicy,
+  type DeadLetterSender,
+  type QueueSender,
+} from "../../policies/queue-policy.ts";
 import { terraformJson } from "../terraform-json.ts";
 
 export type QueueEncryption = { kind: "sse-sqs" } | { kind: "kms"; keyArn: string };
@@ -22,6 +27,11 @@ export interface LogQueueProps {
   encryption: QueueEncryption;
   /** Everyone who may send: all of them share the queue's one policy document. */
   senders: readonly QueueSender[];
+  /**
+   * The topic or rule that delivers into the queue, admitted to its dead-letter queue too: what SNS or EventBridge
+   * cannot deliver (after their retries) lands there instead of being dropped. Empty for S3 notifications.
+   */
+  deadLetterSenders?: readonly DeadLetterSender[];
 }
 
 /**
@@ -32,8 +42,13 @@ export class LogQueue extends Construct {
   readonly queue: SqsQueue;
   readonly deadLetterQueue: SqsQueue;
   readonly policy: SqsQueuePolicy;
+  /** The dead-letter queue's policy, when a topic or rule may send into it. */
+  readonly deadLetterPolicy?: SqsQueuePolicy;
   /** Known at synth time (built from the name), for policies that must not wait for the queue. */
   readonly queueArn: string;
+  readonly deadLetterQueueArn: string;
+  readonly deadLetterQueueName: string;
+  readonly queueName: string;
 
   constructor(scope: Construct, id: string, props: LogQueueProps) {
     super(scope, id);
@@ -47,9 +62,12 @@ export class LogQueue extends Construct {
         ? { kmsMasterKeyId: props.encryption.keyArn, kmsDataKeyReusePeriodSeconds: 300 }
         : { sqsManagedSseEnabled: true };
     this.queueArn = queueArn(props.where, props.name);
+    this.queueName = props.name;
+    this.deadLetterQueueName = `${props.name}-dlq`;
+    this.deadLetterQueueArn = queueArn(props.where, this.deadLetterQueueName);
 
     this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
-      name: `${props.name}-dlq`,
+      name: this.deadLetterQueueName,
       messageRetentionSeconds: props.deadLetterRetentionSeconds,
       receiveWaitTimeSeconds: props.receiveWaitTimeSeconds,
       ...encryption,
@@ -70,5 +88,12 @@ export class LogQueue extends Construct {
       queueUrl: this.queue.url,
       policy: terraformJson(buildQueuePolicy(this.queueArn, props.senders)),
     });
+    const deadLetterSenders = props.deadLetterSenders ?? [];
+    if (deadLetterSenders.length > 0) {
+      this.deadLetterPolicy = new SqsQueuePolicy(this, "dead-letter-policy", {
+        queueUrl: this.deadLetterQueue.url,
+        policy: terraformJson(buildDeadLetterQueuePolicy(this.deadLetterQueueArn, deadLetterSenders)),
+      });
+    }
   }
 }

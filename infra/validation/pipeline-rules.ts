@@ -222,7 +222,105 @@ const fanOut: Rule = (config) => {
     });
   };
   check("subscribers", config.sns.subscribers);
+  config.sns.subscribers.forEach((subscriber, i) => {
+    const problem = subscriberProblem(config, subscriber);
+    if (problem !== undefined) issues.push({ path: `sns.subscribers[${i}].${problem.key}`, message: problem.message });
+  });
   check("external_buckets", config.sns.externalBuckets);
+  return issues;
+};
+
+const SQS_ARN = /^arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):[A-Za-z0-9_-]{1,80}$/;
+const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
+
+/** Why an extra subscriber cannot be set up completely by this stack, and which of its keys says so. */
+function subscriberProblem(
+  config: PipelineConfig,
+  subscriber: PipelineConfig["sns"]["subscribers"][number],
+): { key: "protocol" | "endpoint"; message: string } | undefined {
+  switch (subscriber.protocol) {
+    case "https":
+      return {
+        key: "protocol",
+        message:
+          "https subscribers are refused: SNS keeps the subscription pending until the endpoint confirms it, and " +
+          "Terraform cannot delete a pending subscription (destroy only forgets it); subscribe the endpoint " +
+          "yourself, or deliver through a queue or a Lambda function of this account",
+      };
+    case "sqs": {
+      const match = SQS_ARN.exec(subscriber.endpoint);
+      if (match === null)
+        return { key: "endpoint", message: "must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)" };
+      if (match[2] !== config.account) {
+        return {
+          key: "endpoint",
+          message:
+            `the queue is in account ${match[2]}: the AWS provider creates a subscription to another account's queue ` +
+            "only from the queue's account (with its credentials), so this stack cannot; subscribe it from that " +
+            "account, with the topic admitted in the queue's policy",
+        };
+      }
+      return undefined;
+    }
+    case "lambda": {
+      const match = LAMBDA_ARN.exec(subscriber.endpoint);
+      if (match === null) {
+        return {
+          key: "endpoint",
+          message: "must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>])",
+        };
+      }
+      if (match[2] !== config.account || match[1] !== config.region) {
+        return {
+          key: "endpoint",
+          message:
+            `the function must be in the pipeline's account and Region (${config.account}, ${config.region}): SNS ` +
+            "invokes it only if the function's policy admits the topic, and the stack adds that permission " +
+            "(aws_lambda_permission) with its own provider",
+        };
+      }
+      return undefined;
+    }
+  }
+}
+
+const alarmRules: Rule = (config) => {
+  const { alarms, queues } = config;
+  const issues: ConfigIssue[] = [];
+  if (alarms.emailSubscriptions.length > 0 && !alarms.createTopic) {
+    issues.push({
+      path: "alarms.email_subscriptions",
+      message: "needs alarms.create_topic: true (the addresses are subscribed to the topic the stack creates)",
+    });
+  }
+  if (!alarms.enabled && (alarms.createTopic || alarms.topicArns.length > 0)) {
+    issues.push({ path: "alarms.enabled", message: "is false, so the alarm topic(s) would never be notified" });
+  }
+  alarms.topicArns.forEach((arn, i) => {
+    const region = arn.split(":")[3];
+    if (region !== config.region) {
+      issues.push({
+        path: `alarms.topic_arns[${i}]`,
+        message: `must be in the pipeline's Region (${config.region}): CloudWatch alarms notify topics of their own Region only`,
+      });
+    }
+  });
+  if (alarms.oldestMessageAgeSeconds <= queues.visibilityTimeoutSeconds) {
+    issues.push({
+      path: "alarms.oldest_message_age_seconds",
+      message:
+        `must exceed queues.visibility_timeout_seconds (${queues.visibilityTimeoutSeconds}): a message being worked ` +
+        "on keeps ageing until it is deleted, so ordinary work would raise the alarm",
+    });
+  }
+  if (alarms.oldestMessageAgeSeconds >= queues.messageRetentionSeconds) {
+    issues.push({
+      path: "alarms.oldest_message_age_seconds",
+      message:
+        `must be below queues.message_retention_seconds (${queues.messageRetentionSeconds}): messages expire ` +
+        "before they reach that age, so the alarm would never fire",
+    });
+  }
   return issues;
 };
 
@@ -308,6 +406,7 @@ const RULES: readonly Rule[] = [
   trailEncryption,
   existingBucket,
   fanOut,
+  alarmRules,
   accessRules,
   workerRuleViolations,
 ];

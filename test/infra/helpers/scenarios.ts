@@ -145,6 +145,36 @@ export function eventBridgeScenario(): ScenarioConfig {
   };
 }
 
+export const ALARM_EMAIL = "secops@example.com";
+export const EXISTING_ALARM_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:pagerduty-bridge`;
+export const SUBSCRIBED_FUNCTION = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:vpc-enricher:live`;
+
+/**
+ * Failures made loud (issue 19, point 4): fan-out and EventBridge together, an alarm topic created with an e-mail
+ * subscription, an existing topic notified too, a shorter age threshold, and a Lambda function subscribed to a
+ * fan-out topic (with the permission that lets SNS invoke it).
+ */
+export function alarmsScenario(): ScenarioConfig {
+  const fanOut = fanOutScenario();
+  return {
+    ...fanOut,
+    eventbridge: { security_hub: { enabled: true } },
+    sns: {
+      ...fanOut.sns,
+      subscribers: [
+        ...fanOut.sns.subscribers,
+        { technology: "vpc", protocol: "lambda", endpoint: SUBSCRIBED_FUNCTION },
+      ],
+    },
+    alarms: {
+      create_topic: true,
+      email_subscriptions: [ALARM_EMAIL],
+      topic_arns: [EXISTING_ALARM_TOPIC],
+      oldest_message_age_seconds: 1800,
+    },
+  };
+}
+
 export const WORKER_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/aws-devo-collector:0.1.0`;
 export const WORKER_SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"];
 export const WORKER_VPC = "vpc-0123456789abcdef0";
@@ -210,6 +240,7 @@ export function planScenarios(): Record<string, ScenarioConfig> {
     givenKey: givenKeyScenario(),
     existingBucket: existingBucketScenario(),
     eventBridge: eventBridgeScenario(),
+    alarms: alarmsScenario(),
     ecsWorker: ecsWorkerScenario(),
     ecsWorkerKms: ecsWorkerKmsScenario(),
     ecsAged: ecsWith({ scaling: { queues: [...ECS_SCALED_QUEUES], max_message_age_seconds: 900 } }),
