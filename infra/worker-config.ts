@@ -86,8 +86,27 @@ export const workerSchema = z.strictObject({
       key_secret_arn: SECRET_ARN,
     })
     .optional(),
-  /** An existing cluster; absent: the stack creates one with Container Insights (the scaling metric needs it). */
+  /**
+   * Days Secrets Manager keeps a deleted secret of the worker (configuration, created certificate secrets) before
+   * deleting it for good: 7-30, or 0 to delete at once. While a deleted secret waits, a secret of the same name
+   * cannot be created, so `terraform destroy` then `apply` fails until the window ends; 0 lets it pass, at the
+   * cost of losing the values (the Devo private key among them) with the stack.
+   */
+  secret_recovery_window_days: z
+    .number()
+    .int()
+    .refine((v) => v === 0 || (v >= 7 && v <= 30), {
+      message: "must be 0 (delete at once) or 7-30 days, the recovery windows Secrets Manager accepts",
+    })
+    .default(7),
+  /** An existing cluster; absent: the stack creates one. */
   cluster_arn: CLUSTER_ARN.optional(),
+  /**
+   * Whether the cluster has Container Insights (a paid CloudWatch feature): `scaling.metric: backlog_per_task`
+   * divides by its RunningTaskCount, and without it the policy has no data and never scales. A created cluster
+   * gets it unless false; with `cluster_arn` it must be confirmed (true), since the stack cannot check it.
+   */
+  container_insights: z.boolean().optional(),
   subnet_ids: z.array(SUBNET_ID).min(1).optional(),
   /** Absent: an egress-only group is created in `vpc_id`. */
   security_group_ids: z.array(SECURITY_GROUP_ID).min(1).max(5).optional(),
@@ -96,6 +115,13 @@ export const workerSchema = z.strictObject({
   assign_public_ip: z.boolean().default(false),
   scaling: z
     .strictObject({
+      /**
+       * What target tracking follows: `backlog_per_task` (visible messages of the queues per running task; needs
+       * Container Insights) or `cpu` (the service's average CPUUtilization in AWS/ECS, free on Fargate).
+       */
+      metric: z.enum(["backlog_per_task", "cpu"]).default("backlog_per_task"),
+      /** With `metric: cpu`: the average CPU utilization (percent of the task's CPU) to aim at. */
+      cpu_target_percent: z.number().int().min(10).max(90).default(60),
       min_tasks: z.number().int().min(1).max(100).default(1),
       max_tasks: z.number().int().min(1).max(100).default(4),
       /** Visible messages per running task that the service aims at (target tracking). */
@@ -130,16 +156,22 @@ export interface EcsWorkerConfig {
   stopTimeoutSeconds: number;
   logRetentionDays: number;
   configStore: WorkerConfigStore;
+  /** Secrets Manager's recovery window for the worker's secrets: 0 deletes at once. */
+  secretRecoveryWindowDays: number;
   /** Given secrets; absent: created empty by the stack. */
   certificates?: { chainSecretArn: string; certSecretArn: string; keySecretArn: string };
   /** Absent: the stack creates a cluster. */
   clusterArn?: string;
+  /** Container Insights on the cluster: set on a created one, confirmed by the configuration on an existing one. */
+  containerInsights: boolean;
   subnetIds: string[];
   /** Absent: the stack creates an egress-only group in `vpcId`. */
   securityGroupIds?: string[];
   vpcId?: string;
   assignPublicIp: boolean;
   scaling: {
+    metric: "backlog_per_task" | "cpu";
+    cpuTargetPercent: number;
     minTasks: number;
     maxTasks: number;
     backlogPerTask: number;
@@ -161,6 +193,7 @@ export function normalizeWorker(raw: RawWorkerConfig): EcsWorkerConfig {
     stopTimeoutSeconds: raw.stop_timeout_seconds,
     logRetentionDays: raw.log_retention_days,
     configStore: raw.config_store,
+    secretRecoveryWindowDays: raw.secret_recovery_window_days,
     certificates:
       raw.certificates === undefined
         ? undefined
@@ -170,12 +203,15 @@ export function normalizeWorker(raw: RawWorkerConfig): EcsWorkerConfig {
             keySecretArn: raw.certificates.key_secret_arn,
           },
     clusterArn: raw.cluster_arn,
+    containerInsights: raw.container_insights ?? raw.cluster_arn === undefined,
     // Checked by the worker rules; an empty list here only reaches the rules, never the stack.
     subnetIds: raw.subnet_ids ?? [],
     securityGroupIds: raw.security_group_ids,
     vpcId: raw.vpc_id,
     assignPublicIp: raw.assign_public_ip,
     scaling: {
+      metric: raw.scaling.metric,
+      cpuTargetPercent: raw.scaling.cpu_target_percent,
       minTasks: raw.scaling.min_tasks,
       maxTasks: raw.scaling.max_tasks,
       backlogPerTask: raw.scaling.backlog_per_task,

@@ -45,7 +45,7 @@ export class EcsWorkerService extends Construct {
       const cluster = new EcsCluster(this, "cluster", {
         name: names.cluster,
         // RunningTaskCount, the scaling policy's denominator, is a Container Insights metric.
-        setting: [{ name: "containerInsights", value: "enabled" }],
+        setting: [{ name: "containerInsights", value: worker.containerInsights ? "enabled" : "disabled" }],
       });
       this.clusterName = cluster.name;
       this.clusterArn = cluster.arn;

@@ -42,6 +42,7 @@ export class EcsWorker extends Construct {
       names,
       configStore: worker.configStore,
       certificates: worker.certificates,
+      recoveryWindowDays: worker.secretRecoveryWindowDays,
       kmsKeyArn: props.kmsKeyArn,
     });
     const repository = ecrRepositoryOf(worker.image);

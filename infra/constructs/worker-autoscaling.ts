@@ -18,7 +18,9 @@ export interface WorkerAutoscalingProps {
 
 /**
  * Scales the worker service between `min_tasks` and `max_tasks` on the backlog per task: the visible messages of
- * every collector queue, summed, divided by the running tasks (Container Insights' RunningTaskCount). Target
+ * every collector queue, summed, divided by the running tasks (Container Insights' RunningTaskCount, so the
+ * cluster needs Container Insights); or, with `scaling.metric: cpu`, on the service's average CPUUtilization
+ * (AWS/ECS, free), which follows the work the tasks do rather than the work waiting for them. Target
  * tracking adds tasks quickly when the backlog per task passes the target and removes them slowly (the scale-in
  * cooldown, plus target tracking's own 15 minutes of low readings), because every removed task hands its
  * in-flight messages back to the queue.
@@ -47,57 +49,25 @@ export class WorkerAutoscaling extends Construct {
       maxCapacity: props.scaling.maxTasks,
     });
     const queueNames = scaledQueues(props.queueNames, props.scaling.queues);
-    const queueIds = queueNames.map((_, i) => `queue${i}`);
     this.policy = new AppautoscalingPolicy(this, "backlog-per-task", {
-      name: "backlog-per-task",
+      name: props.scaling.metric === "cpu" ? "cpu-utilization" : "backlog-per-task",
       policyType: "TargetTrackingScaling",
       serviceNamespace: this.target.serviceNamespace,
       scalableDimension: this.target.scalableDimension,
       resourceId: this.target.resourceId,
       targetTrackingScalingPolicyConfiguration: {
-        targetValue: props.scaling.backlogPerTask,
         scaleOutCooldown: props.scaling.scaleOutCooldownSeconds,
         scaleInCooldown: props.scaling.scaleInCooldownSeconds,
-        customizedMetricSpecification: {
-          metrics: [
-            ...queueNames.map((queueName, i) => ({
-              id: queueIds[i],
-              label: `Visible messages in ${queueName}`,
-              returnData: false,
-              metricStat: {
-                stat: "Sum",
-                metric: {
-                  namespace: "AWS/SQS",
-                  metricName: "ApproximateNumberOfMessagesVisible",
-                  dimensions: [{ name: "QueueName", value: queueName }],
-                },
-              },
-            })),
-            {
-              id: "tasks",
-              label: "Running worker tasks",
-              returnData: false,
-              metricStat: {
-                stat: "Average",
-                metric: {
-                  namespace: "ECS/ContainerInsights",
-                  metricName: "RunningTaskCount",
-                  dimensions: [
-                    { name: "ClusterName", value: props.clusterName },
-                    { name: "ServiceName", value: props.serviceName },
-                  ],
-                },
-              },
-            },
-            {
-              id: "backlogpertask",
-              label: "Visible messages per running task",
-              // SUM over the list keeps a queue without a data point (idle queues stop reporting) from blanking the sum.
-              expression: `SUM([${queueIds.join(", ")}]) / tasks`,
-              returnData: true,
-            },
-          ],
-        },
+        ...(props.scaling.metric === "cpu"
+          ? {
+              targetValue: props.scaling.cpuTargetPercent,
+              // AWS/ECS CPUUtilization of the service: reported for every Fargate service, no Container Insights.
+              predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+            }
+          : {
+              targetValue: props.scaling.backlogPerTask,
+              customizedMetricSpecification: backlogPerTask(props.clusterName, props.serviceName, queueNames),
+            }),
       },
     });
     const maxAge = props.scaling.maxMessageAgeSeconds;
@@ -172,4 +142,52 @@ function scaledQueues(all: readonly string[], chosen: readonly string[] | undefi
     );
   }
   return watched;
+}
+
+/**
+ * Visible messages of the watched queues, summed, per running task: the running task count is Container Insights'
+ * RunningTaskCount (the configuration rules make sure the cluster has it).
+ */
+function backlogPerTask(clusterName: string, serviceName: string, queueNames: readonly string[]) {
+  const queueIds = queueNames.map((_, i) => `queue${i}`);
+  return {
+    metrics: [
+      ...queueNames.map((queueName, i) => ({
+        id: queueIds[i],
+        label: `Visible messages in ${queueName}`,
+        returnData: false,
+        metricStat: {
+          stat: "Sum",
+          metric: {
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensions: [{ name: "QueueName", value: queueName }],
+          },
+        },
+      })),
+      {
+        id: "tasks",
+        label: "Running worker tasks",
+        returnData: false,
+        metricStat: {
+          stat: "Average",
+          metric: {
+            namespace: "ECS/ContainerInsights",
+            metricName: "RunningTaskCount",
+            dimensions: [
+              { name: "ClusterName", value: clusterName },
+              { name: "ServiceName", value: serviceName },
+            ],
+          },
+        },
+      },
+      {
+        id: "backlogpertask",
+        label: "Visible messages per running task",
+        // SUM over the list keeps a queue without a data point (idle queues stop reporting) from blanking the sum.
+        expression: `SUM([${queueIds.join(", ")}]) / tasks`,
+        returnData: true,
+      },
+    ],
+  };
 }

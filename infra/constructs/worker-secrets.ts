@@ -12,6 +12,8 @@ export interface WorkerSecretsProps {
   configStore: EcsWorkerConfig["configStore"];
   /** Given certificate secrets; absent: three empty secrets are created for the team to fill. */
   certificates?: EcsWorkerConfig["certificates"];
+  /** Days a deleted secret stays recoverable (0: deleted at once, so the stack can be recreated right away). */
+  recoveryWindowDays: number;
   /** The pipeline key (KMS mode); absent: AWS managed keys (aws/ssm, aws/secretsmanager). */
   kmsKeyArn?: string;
 }
@@ -73,6 +75,7 @@ export class WorkerSecrets extends Construct {
     return new SecretsmanagerSecret(this, id, {
       name,
       description: `${description}; read by the ECS worker at start`,
+      recoveryWindowInDays: props.recoveryWindowDays,
       ...(props.kmsKeyArn === undefined ? {} : { kmsKeyId: props.kmsKeyArn }),
     });
   }

@@ -133,6 +133,18 @@ export function workerRuleViolations(config: PipelineConfig): ConfigIssue[] {
         "before they reach that age, so the alarm would never add a task",
     });
   }
+  if (worker.scaling.metric === "backlog_per_task" && !worker.containerInsights) {
+    issues.push({
+      path: "worker.container_insights",
+      message:
+        (worker.clusterArn === undefined
+          ? "is false, but "
+          : "must be true, confirming that the cluster of worker.cluster_arn has Container Insights on: ") +
+        "scaling.metric backlog_per_task divides the queues' backlog by Container Insights' RunningTaskCount (a paid " +
+        "CloudWatch feature), and without it the policy gets no data and never adds a task; or set " +
+        "worker.scaling.metric: cpu (the service's CPUUtilization in AWS/ECS, free)",
+    });
+  }
   if (worker.clusterArn !== undefined) {
     const region = worker.clusterArn.split(":")[3];
     const account = worker.clusterArn.split(":")[4];

@@ -571,6 +571,7 @@ describe("ECS worker: options", () => {
     const clusterArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/platform`;
     const synth = withWorker({
       cluster_arn: clusterArn,
+      container_insights: true,
       security_group_ids: ["sg-0123456789abcdef0"],
       vpc_id: undefined,
     });

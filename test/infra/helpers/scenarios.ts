@@ -246,8 +246,16 @@ export function planScenarios(): Record<string, ScenarioConfig> {
     ecsAged: ecsWith({ scaling: { queues: [...ECS_SCALED_QUEUES], max_message_age_seconds: 900 } }),
     ecsExistingCluster: ecsWith({
       cluster_arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/platform`,
+      container_insights: true,
       security_group_ids: ["sg-0123456789abcdef0"],
       vpc_id: undefined,
+    }),
+    // An existing cluster without Container Insights: the service scales on its own CPUUtilization.
+    ecsExistingClusterCpu: ecsWith({
+      cluster_arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/platform`,
+      security_group_ids: ["sg-0123456789abcdef0"],
+      vpc_id: undefined,
+      scaling: { queues: [...ECS_SCALED_QUEUES], metric: "cpu", max_message_age_seconds: 900 },
     }),
     ecsGivenSecrets: ecsWith({
       certificates: {
@@ -256,6 +264,7 @@ export function planScenarios(): Record<string, ScenarioConfig> {
         key_secret_arn: secret("devo/key"),
       },
       config_store: "secrets_manager",
+      secret_recovery_window_days: 0,
     }),
     ecsGivenKey: { ...ecsWorkerKmsScenario(), encryption: { mode: "kms", kms_key_arn: GIVEN_KEY_ARN } },
   };
