@@ -3,6 +3,7 @@ import { countIgnored, countSkipped, type ObjectContext } from "../services/serv
 import { compactJson } from "./json-splitter.ts";
 import type { ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
 import { eventSourceLevel, tagLevel } from "./tag.ts";
+import { TopLevelFieldReader } from "./top-level-fields.ts";
 
 export const CLOUDTRAIL_TAG_PREFIX = "cloud.aws.cloudtrail";
 
@@ -44,12 +45,14 @@ export function isDigestKey(key: string): boolean {
   return key.includes("CloudTrail-Digest/") || /_CloudTrail-Digest_/.test(key);
 }
 
+// Presence is `!== undefined`: the same as `in` for a parsed JSON object (no value is undefined, and none of these
+// names is on Object.prototype), and it lets the fast reader's fields have one shape with absent keys undefined.
 function isDigestShape(record: Record<string, unknown>): boolean {
-  return "digestStartTime" in record && "digestEndTime" in record && "logFiles" in record;
+  return record.digestStartTime !== undefined && record.digestEndTime !== undefined && record.logFiles !== undefined;
 }
 
 function isRecordsContainer(record: Record<string, unknown>): boolean {
-  return "Records" in record && !("eventVersion" in record);
+  return record.Records !== undefined && record.eventVersion === undefined;
 }
 
 function isInsight(record: Record<string, unknown>): boolean {
@@ -135,17 +138,60 @@ export function cloudTrailRecordEvent(
 }
 
 /**
+ * The top-level fields that decide a CloudTrail record's event: what `cloudTrailRecordEvent` reads (tag, time, drop,
+ * digest and `Records`-container shapes) and what `parse` reads of a whole top-level value (CloudWatch Logs payloads,
+ * EventBridge envelopes). A record is never parsed in full when these tell everything.
+ */
+export const CLOUDTRAIL_FIELDS = [
+  "eventSource",
+  "eventName",
+  "eventTime",
+  "eventType",
+  "eventCategory",
+  "recipientAccountId",
+  "awsRegion",
+  "digestStartTime",
+  "digestEndTime",
+  "logFiles",
+  "Records",
+  "eventVersion",
+  "messageType",
+  "detail-type",
+  "detail",
+] as const;
+
+/** One reader for every CloudTrail object: it keeps no state between records. */
+const fieldReader = new TopLevelFieldReader(CLOUDTRAIL_FIELDS);
+
+/**
+ * Whether CloudTrail formats built without an explicit `fastFields` use the field reader: off, as measured it is no
+ * faster than JSON.parse on Node 24 (docs/performance.md): V8's JSON.parse scans and builds in C++ at about the cost
+ * of a JavaScript loop that only reads each character with charCodeAt, and the reader must read and check each one.
+ */
+let fieldReaderByDefault = false;
+
+/** Turns the field reader on or off for formats that do not choose (the bench measures both ways). */
+export function useCloudTrailFieldReader(on: boolean): void {
+  fieldReaderByDefault = on;
+}
+
+/**
  * CloudTrail objects: log files `{"Records":[…]}` (the array streamed element by element), and, for Firehose
  * deliveries (`strict` false), records concatenated with no separator, one per line, wrapped in EventBridge
  * "AWS API Call via CloudTrail" events, or inside CloudWatch Logs subscription payloads of a CloudTrail log group.
  * Digest files are recognised by key or by shape and give no events.
+ *
+ * `fastFields` (default: see `useCloudTrailFieldReader`) reads only the fields of CLOUDTRAIL_FIELDS from each
+ * record's text instead of parsing it in full (the events are the same: the reader validates the whole record and
+ * defers to JSON.parse whenever it is not sure); false parses every record, as the property tests' reference.
  */
-export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean): ObjectFormat {
+export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean, fastFields?: boolean): ObjectFormat {
   return {
     framing: { kind: "json", split: { splitKeys: ["Records"], strict } },
     open(context: ObjectContext): RecordParser {
       const tagging = cloudTrailTagging(context.options, fixedLevel, context.pulledFrom);
       const digest = isDigestKey(context.key);
+      const fast = fastFields ?? fieldReaderByDefault;
       const add = (parsed: unknown, text: string, out: DevoEvent[]): void => {
         const event = cloudTrailRecordEvent(parsed, text, tagging, context);
         if (event) out.push(event);
@@ -155,6 +201,13 @@ export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean
           if (digest) {
             if (record.from === "") countIgnored(context.stats, "CloudTrail digest file");
             return;
+          }
+          if (fast) {
+            const fields = readFields(record.text);
+            if (fields !== undefined && (record.from !== "" || !needsWholeValue(fields))) {
+              add(fields, record.text, out);
+              return;
+            }
           }
           let parsed: unknown;
           try {
@@ -180,6 +233,42 @@ export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean
       };
     },
   };
+}
+
+/**
+ * The fields of CLOUDTRAIL_FIELDS from a record's text, in one object shape (absent keys undefined), or `undefined`
+ * when the reader is not sure and the record must be parsed in full.
+ */
+function readFields(text: string): Record<string, unknown> | undefined {
+  if (!fieldReader.read(text)) return undefined;
+  const v = fieldReader.values;
+  return {
+    eventSource: v[0],
+    eventName: v[1],
+    eventTime: v[2],
+    eventType: v[3],
+    eventCategory: v[4],
+    recipientAccountId: v[5],
+    awsRegion: v[6],
+    digestStartTime: v[7],
+    digestEndTime: v[8],
+    logFiles: v[9],
+    Records: v[10],
+    eventVersion: v[11],
+    messageType: v[12],
+    "detail-type": v[13],
+    detail: v[14],
+  };
+}
+
+/**
+ * Whether a whole top-level value may be a CloudWatch Logs payload or an EventBridge envelope, which `parse` reads
+ * from the parsed value (a conservative test: when in doubt, the value is parsed in full).
+ */
+function needsWholeValue(fields: Record<string, unknown>): boolean {
+  return (
+    typeof fields.messageType === "string" || (typeof fields["detail-type"] === "string" && fields.detail !== undefined)
+  );
 }
 
 /** CloudWatch Logs subscription payload of a CloudTrail log group: each log event's message is one record. */

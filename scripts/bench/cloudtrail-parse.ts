@@ -1,0 +1,66 @@
+import { Buffer } from "node:buffer";
+import { gzipSync } from "node:zlib";
+import { useCloudTrailFieldReader } from "../../worker/formats/cloudtrail.ts";
+import { measureParseThroughput } from "../../worker/formats/parse-throughput.ts";
+import { cloudTrailFileBody, generateCloudTrailFile } from "../fixtures/cloudtrail-generator.ts";
+
+/**
+ * CloudTrail parse throughput on one thread, as `per-format.ts` measures it (gzip, framing, parser, batches), on
+ * its own so that it can run under callgrind:
+ *
+ *   node scripts/bench/cloudtrail-parse.ts <records> <passes> [--no-parse] [--full-parse]
+ *
+ * prints one JSON line (events, MB of text, seconds per pass). With `--no-parse` the same data is generated and
+ * compressed but not read; with `--full-parse` every record is parsed
+ * with JSON.parse (no top-level field reader), as before the reader: under callgrind, the difference of instruction counts between the two runs, over the
+ * events read, is the instructions per event of reading, net of start-up and data generation.
+ *
+ *   node scripts/bench/cloudtrail-parse.ts <records> <rounds> --compare
+ *
+ * alternates a pass with the field reader and one without, `rounds` times, in one process, and prints the MB/s of
+ * each pass: the two ways see the same drift of the machine, pass by pass.
+ */
+async function main(): Promise<void> {
+  const records = Number(process.argv[2] ?? "14000");
+  const passes = Number(process.argv[3] ?? "3");
+  const parse = !process.argv.includes("--no-parse");
+  useCloudTrailFieldReader(!process.argv.includes("--full-parse"));
+  const file = generateCloudTrailFile({ seed: 7001, records });
+  const plain = Buffer.from(cloudTrailFileBody(file));
+  const object = gzipSync(plain);
+  const key =
+    "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/22/123456789012_CloudTrail_us-east-1_20261122T0000Z_bench.json.gz";
+  if (process.argv.includes("--compare")) {
+    const mb = plain.byteLength / 1e6;
+    const rates: Record<string, number[]> = { reader: [], jsonParse: [] };
+    for (let round = 0; round < passes; round++) {
+      for (const way of round % 2 === 0 ? ["reader", "jsonParse"] : ["jsonParse", "reader"]) {
+        useCloudTrailFieldReader(way === "reader");
+        const result = await measureParseThroughput("aws_sqs_cloudtrail", object, { key });
+        rates[way].push(Math.round((mb / result.seconds) * 10) / 10);
+      }
+    }
+    console.log(JSON.stringify({ mb, ...rates }));
+    return;
+  }
+  const seconds: number[] = [];
+  let events = 0;
+  if (parse) {
+    for (let pass = 0; pass < passes; pass++) {
+      const result = await measureParseThroughput("aws_sqs_cloudtrail", object, { key });
+      seconds.push(result.seconds);
+      events += result.events;
+    }
+  }
+  const mb = plain.byteLength / 1e6;
+  console.log(
+    JSON.stringify({
+      events,
+      mb,
+      seconds,
+      mbPerSecond: seconds.map((s) => Math.round((mb / s) * 10) / 10),
+    }),
+  );
+}
+
+await main();
