@@ -32,6 +32,17 @@ export interface AwsClientSettings {
 export const SDK_RETRY = { maxAttempts: 5, retryMode: "standard" } as const;
 
 /**
+ * How long an SDK request may take: to connect, and to answer once sent. The SDK sets no limit by default, so an
+ * endpoint that accepts the connection and never answers held a caller (and the worker's stop) forever.
+ */
+export const SDK_TIMEOUTS = { connectionTimeout: 10_000, requestTimeout: 60_000 } as const;
+
+/** The SDK clients' `requestHandler`: the timeouts, which throw (by default the SDK only warns and goes on waiting). */
+export function sdkRequestHandler(timeouts: { connectionTimeout: number; requestTimeout: number } = SDK_TIMEOUTS) {
+  return { ...timeouts, throwOnRequestTimeout: true };
+}
+
+/**
  * `aws-devo-collector/0.1.0 lang/js md/nodejs#24.21.0`: the product and its version, which customers see in the
  * user agent of CloudTrail data events and S3 server access logs, in the SDK's `name/version` form.
  */

@@ -3,7 +3,7 @@ import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Logger } from "pino";
 import type { AwsCredentialsConfig } from "../config/credentials-schema.ts";
-import { SDK_RETRY } from "./clients.ts";
+import { SDK_RETRY, sdkRequestHandler } from "./clients.ts";
 import { memoizeCredentials } from "./memoize-credentials.ts";
 
 export interface CredentialProviderOptions {
@@ -23,6 +23,8 @@ export interface CredentialProviderOptions {
   refreshMarginMs?: number;
   /** Clock seam for tests. */
   now?: () => number;
+  /** STS request timeouts; SDK_TIMEOUTS unless a test sets shorter ones. */
+  timeouts?: { connectionTimeout: number; requestTimeout: number };
 }
 
 const DEFAULT_SESSION_SECONDS = 3600;
@@ -99,6 +101,7 @@ function assumeRoleProvider(
     ...(options.useFipsEndpoint === undefined ? {} : { useFipsEndpoint: options.useFipsEndpoint }),
     ...(options.useDualstackEndpoint === undefined ? {} : { useDualstackEndpoint: options.useDualstackEndpoint }),
     credentials: master,
+    requestHandler: sdkRequestHandler(options.timeouts),
     ...SDK_RETRY,
   });
   async function assume(): Promise<AwsCredentialIdentity> {

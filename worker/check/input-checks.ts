@@ -2,14 +2,13 @@ import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrai
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { SDK_RETRY } from "../aws/clients.ts";
+import { SDK_RETRY, sdkRequestHandler } from "../aws/clients.ts";
 import type { CredentialCache } from "../aws/credential-cache.ts";
 import type { SqsApi } from "../aws/wire/sqs-wire-client.ts";
 import type { ConfiguredInput } from "../config/load-config.ts";
 import type { PlannedPoll } from "../pipeline/build-sources.ts";
 import type { PlannedQueue } from "../pipeline/queue-plan.ts";
 import { describeAwsError } from "../sources/api-retry.ts";
-import { API_TIMEOUTS } from "../sources/api-source-settings.ts";
 import { type CheckResult, fail, ok, warn } from "./check-result.ts";
 
 /** What the AWS checks of one run share: each input's credentials, and SQS clients per input and region. */
@@ -23,7 +22,7 @@ function sdkConfig(input: ConfiguredInput, region: string, deps: AwsCheckDeps) {
     region,
     endpoint: input.endpoint_url,
     credentials: deps.credentials.get(input, region),
-    requestHandler: { ...API_TIMEOUTS, throwOnRequestTimeout: true },
+    requestHandler: sdkRequestHandler(),
     ...SDK_RETRY,
   };
 }

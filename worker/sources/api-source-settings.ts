@@ -1,6 +1,6 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Logger } from "pino";
-import { SDK_RETRY } from "../aws/clients.ts";
+import { SDK_RETRY, SDK_TIMEOUTS, sdkRequestHandler } from "../aws/clients.ts";
 import type { StateStore } from "../state/state-store.ts";
 import type { Clock } from "./api-clock.ts";
 
@@ -28,12 +28,8 @@ export interface ApiSourceDeps {
   clock?: Clock;
 }
 
-/**
- * How long an API request may take: to connect, and to answer once sent. The SDK sets no limit by default, so an
- * endpoint that accepts the connection and never answers held a source (and the worker's stop) forever. A timeout
- * is retried like any transient error.
- */
-export const API_TIMEOUTS = { connectionTimeout: 10_000, requestTimeout: 60_000 } as const;
+/** The API sources' request timeouts (see SDK_TIMEOUTS). */
+export const API_TIMEOUTS = SDK_TIMEOUTS;
 
 /**
  * An API source's SDK client configuration: its region, endpoint and credentials, with the SDK's own retries and
@@ -47,8 +43,7 @@ export function sdkClientConfig(
     region: settings.region,
     endpoint: settings.endpointUrl,
     credentials: settings.credentials,
-    // Without throwOnRequestTimeout the SDK only logs a warning when the timeout passes, and goes on waiting.
-    requestHandler: { ...timeouts, throwOnRequestTimeout: true },
+    requestHandler: sdkRequestHandler(timeouts),
     ...SDK_RETRY,
   };
 }
