@@ -7,8 +7,11 @@
  * scaling ceiling for this work), in rounds so that each worker run is read against the runs on either side of
  * it; then per-format parse throughput, output lines/s into a plain TLS sink and into syslog-ng, peak memory on a
  * streamed 1 GB object, delivery latency at idle, and objects/s on many small objects. Prints a table and, last,
- * one JSON line. Environment: BENCH_MB (default 240), BENCH_LARGE_MB (1024), BENCH_ROUNDS (3),
- * BENCH_SMALL_OBJECTS (2000), BENCH_PROFILE (1: CPU profiles of the worker runs in bench-output/profiles).
+ * one JSON line. Two figures count work rather than time, as this machine's cores drift in speed: the worker's
+ * instructions per event over the bound's, under callgrind on a small share of the dataset (`instructions_ratio`),
+ * and CPU per event of two workers over one's (`scaling_cpu_ratio`). Environment: BENCH_MB (default 240),
+ * BENCH_LARGE_MB (1024), BENCH_ROUNDS (3), BENCH_SMALL_OBJECTS (2000), BENCH_INSTRUCTIONS_MB (6; 0 skips the
+ * callgrind runs), BENCH_PROFILE (1: CPU profiles of the worker runs in bench-output/profiles).
  */
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
@@ -21,6 +24,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { announceObjects } from "./bench/announce.ts";
 import { measureBoundProcesses, writeDataset } from "./bench/bound-processes.ts";
 import { countLines } from "./bench/count-lines.ts";
+import { cpuScaling } from "./bench/cpu-scaling.ts";
 import {
   type BenchObject,
   cloudTrailObjects,
@@ -29,6 +33,13 @@ import {
   putObjects,
 } from "./bench/datasets.ts";
 import { BENCH, type BenchQueue, startFauxqsProcess } from "./bench/fauxqs-process.ts";
+import {
+  boundUnderCallgrind,
+  instructionSubset,
+  instructionsPerEvent,
+  instructionsRatio,
+  underCallgrind,
+} from "./bench/instructions.ts";
 import { measureIdleLatency, median, percentile } from "./bench/latency.ts";
 import { benchDevoOutput } from "./bench/output-throughput.ts";
 import { againstNeighbours } from "./bench/paired-rounds.ts";
@@ -46,6 +57,7 @@ const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 1024);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const LATENCY_SAMPLES = 25;
 const SMALL_OBJECTS = Number(process.env.BENCH_SMALL_OBJECTS ?? 2000);
+const INSTRUCTIONS_MB = Number(process.env.BENCH_INSTRUCTIONS_MB ?? 6);
 const LARGE_KEY = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/23/large.json.gz";
 
 function log(line: string) {
@@ -159,12 +171,29 @@ async function main(): Promise<number> {
         untilIdleMs,
         eps: events / (activeMs / 1000),
         peak: Math.max(...runs.map((r) => r.peakRssMb)),
+        cpu: {
+          cpuSeconds: runs.reduce((s, r) => s + r.cpuMs, 0) / 1000,
+          eventsByWorker: runs.map((r) => r.summary.events),
+        },
       };
     };
 
     // ---- Rounds of: the bound, one worker, two bound processes at once, two workers; then a last bound and
     // one worker. Every worker run is read against the runs of its kind on either side of it (againstNeighbours)
     // and a target's figure is the median over rounds: the machine's speed drifts by up to ±30% within a minute.
+    // A worker with nothing to do (start-up, polls of empty queues, exit): its CPU is taken off each worker
+    // process's in scaling_cpu_ratio, as two workers pay it twice. Median of three.
+    const idleCpuMs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const idle = await runWorkerUntilIdle(
+        await config(`idle-${i}`, fileOutput(dir, `idle-${i}`)),
+        resolve(dir, `idle-${i}-summary.json`),
+      );
+      if (idle.code !== 0) failures.push(`idle worker exited ${idle.code}: ${idle.stderr.slice(-1000)}`);
+      idleCpuMs.push(idle.cpuMs);
+    }
+    const idleCpuSeconds = median(idleCpuMs) / 1000;
+    log(`worker with nothing to do: ${idleCpuMs.map((ms) => ms.toFixed(0)).join(", ")} ms of CPU`);
     type Run = Awaited<ReturnType<typeof runWorkers>>;
     const bound: number[] = [];
     const ones: Run[] = [];
@@ -197,6 +226,11 @@ async function main(): Promise<number> {
     const boundEps = Math.max(...bound);
     const twoBoundEps = Math.max(...twoBound);
     const perRound = (values: number[]) => values.map((v) => v.toFixed(2)).join(", ");
+    const cpu = cpuScaling(
+      ones.map((run) => run.cpu),
+      twos.map((run) => run.cpu),
+      idleCpuSeconds,
+    );
     rows.push([
       "bound (1 thread, no I/O, own process)",
       `${fmt(boundEps)} events/s, ${(decompressed / MB / (records / boundEps)).toFixed(1)} MB/s (best of ${bound.length})`,
@@ -230,6 +264,67 @@ async function main(): Promise<number> {
       "scaling, 2 workers to 1",
       `${scaling.toFixed(2)}× (median; each round against the single workers on either side: ${perRound(scalings)}), the ceiling ${ceiling.toFixed(2)}×`,
     ]);
+
+    rows.push([
+      "CPU per event, 2 workers to 1",
+      `${cpu.ratio.toFixed(3)} (scaling_cpu_ratio, median; each round against the single workers on either side: ${cpu.rounds.map((r) => r.toFixed(3)).join(", ")}); net of ${(idleCpuSeconds * 1000).toFixed(0)} ms of CPU per worker process with nothing to do; smallest share of one worker ${(cpu.smallestShare * 100).toFixed(0)}%, duplicates ${Math.max(...twos.map((run) => run.duplicates))} at most`,
+    ]);
+
+    // ---- Instructions per event under callgrind, worker over bound, each net of a run with nothing to do.
+    let instructions: { ratio: number; worker: number; bound: number; events: number } | undefined;
+    if (INSTRUCTIONS_MB > 0) {
+      t = performance.now();
+      const subset = instructionSubset(objects, INSTRUCTIONS_MB * MB);
+      const subsetRecords = subset.reduce((s, o) => s + o.records, 0);
+      const subsetDir = resolve(dir, "instructions-dataset");
+      const emptyDir = resolve(dir, "instructions-empty");
+      await writeDataset(subsetDir, subset);
+      await writeDataset(emptyDir, []);
+      const [boundBusy, boundIdle] = await Promise.all([
+        boundUnderCallgrind(subsetDir, resolve(dir, "callgrind.bound.out")),
+        boundUnderCallgrind(emptyDir, resolve(dir, "callgrind.bound-idle.out")),
+      ]);
+      const workerRun = async (name: string) => {
+        const summary = resolve(dir, `${name}-summary.json`);
+        const cfg = await config(name, fileOutput(dir, name));
+        const run = await underCallgrind(
+          [workerEntry(), "run", "--config", cfg, "--until-idle", "--summary-json", summary],
+          resolve(dir, `callgrind.${name}.out`),
+        );
+        if (run.code !== 0) failures.push(`${name}: worker exited ${run.code}: ${run.stderr.slice(-1000)}`);
+        const delivered = await countLines(resolve(dir, `${name}.jsonl`));
+        await rm(resolve(dir, `${name}.jsonl`), { force: true });
+        return { ...run, delivered };
+      };
+      const workerIdle = await workerRun("instructions-idle");
+      for (const queue of Object.keys(BENCH.queues) as BenchQueue[]) {
+        const group = subset.filter((o) => o.queue === queue);
+        if (group.length > 0)
+          await announceObjects(
+            sqs,
+            aws.queueUrls[queue],
+            group.map((o) => ({ key: o.key, size: o.body.byteLength })),
+          );
+      }
+      const workerBusy = await workerRun("instructions-worker");
+      if (workerBusy.delivered !== subsetRecords)
+        failures.push(`instructions: worker delivered ${workerBusy.delivered} events, expected ${subsetRecords}`);
+      if (boundBusy.events !== subsetRecords)
+        failures.push(`instructions: bound read ${boundBusy.events} events, expected ${subsetRecords}`);
+      const worker = { busy: workerBusy.instructions, idle: workerIdle.instructions, events: workerBusy.delivered };
+      const boundCount = { busy: boundBusy.instructions, idle: boundIdle.instructions, events: boundBusy.events };
+      instructions = {
+        ratio: instructionsRatio(worker, boundCount),
+        worker: instructionsPerEvent(worker),
+        bound: instructionsPerEvent(boundCount),
+        events: subsetRecords,
+      };
+      log(`callgrind runs in ${seconds(performance.now() - t)}`);
+      rows.push([
+        "instructions per event, worker to bound",
+        `${instructions.ratio.toFixed(3)} (instructions_ratio; ${fmt(instructions.worker)} against ${fmt(instructions.bound)} per event, net of runs with nothing to do, ${fmt(subsetRecords)} events, ${subset.length} objects)`,
+      ]);
+    }
 
     // ---- Per-format parse throughput (one thread, decompression included).
     for (const figure of await measurePerFormat()) {
@@ -340,6 +435,18 @@ async function main(): Promise<number> {
         idle_latency_median_ms: Number(latencyMedian.toFixed(1)),
         small_objects_per_s: Math.round(small.objectsPerSecond),
         small_object_cpu_ms: Number(small.cpuMsPerObject.toFixed(2)),
+        instructions_ratio: instructions ? Number(instructions.ratio.toFixed(3)) : null,
+        instructions_per_event: instructions
+          ? {
+              worker: Math.round(instructions.worker),
+              bound: Math.round(instructions.bound),
+              events: instructions.events,
+            }
+          : null,
+        scaling_cpu_ratio: Number(cpu.ratio.toFixed(3)),
+        scaling_cpu_rounds: cpu.rounds.map((r) => Number(r.toFixed(3))),
+        scaling_smallest_share: Number(cpu.smallestShare.toFixed(3)),
+        worker_idle_cpu_ms: Math.round(idleCpuSeconds * 1000),
       })}\n`,
     );
     return failures.length > 0 ? 1 : 0;

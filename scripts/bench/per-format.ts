@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { gzipSync } from "node:zlib";
+import { useCloudTrailFieldReader } from "../../worker/formats/cloudtrail.ts";
 import { measureParseThroughput } from "../../worker/formats/parse-throughput.ts";
 import {
   albLog,
@@ -21,6 +22,8 @@ interface FormatCase {
   make(count: number): GeneratedLog;
   /** Events per generated file, chosen so each file is roughly the same size (~16 MB of text). */
   count: number;
+  /** CloudTrail read with the top-level field reader instead of JSON.parse (off by default in the worker). */
+  fieldReader?: boolean;
 }
 
 const CASES: FormatCase[] = [
@@ -33,6 +36,17 @@ const CASES: FormatCase[] = [
       return { text: cloudTrailFileBody(file), events: count };
     },
     count: 14_000,
+  },
+  {
+    format: "CloudTrail, top-level field reader (off by default)",
+    service: "aws_sqs_cloudtrail",
+    key: "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/22/123456789012_CloudTrail_us-east-1_20261122T0000Z_bench.json.gz",
+    make: (count) => {
+      const file = generateCloudTrailFile({ seed: 7001, records: count });
+      return { text: cloudTrailFileBody(file), events: count };
+    },
+    count: 14_000,
+    fieldReader: true,
   },
   {
     format: "VPC Flow Logs (lines, header)",
@@ -95,10 +109,15 @@ export async function measurePerFormat(passes = 3): Promise<FormatFigure[]> {
     const object = gzipSync(plain);
     let best = Number.POSITIVE_INFINITY;
     let events = 0;
-    for (let pass = 0; pass < passes; pass++) {
-      const result = await measureParseThroughput(c.service, object, { key: c.key });
-      best = Math.min(best, result.seconds);
-      events = result.events;
+    useCloudTrailFieldReader(c.fieldReader === true);
+    try {
+      for (let pass = 0; pass < passes; pass++) {
+        const result = await measureParseThroughput(c.service, object, { key: c.key });
+        best = Math.min(best, result.seconds);
+        events = result.events;
+      }
+    } finally {
+      useCloudTrailFieldReader(false);
     }
     figures.push({
       format: c.format,
