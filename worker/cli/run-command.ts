@@ -91,6 +91,7 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
       readers: messageReaders(metrics),
       configSource,
       state: createStateStore(config.globals.persistence, logger),
+      shutdownGraceSeconds: config.globals.shutdown_grace_seconds,
     });
     if (sources.length === 0)
       throw new ConfigError(configSource, ["no enabled input has a service this worker can run"]);

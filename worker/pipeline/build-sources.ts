@@ -26,6 +26,20 @@ export interface BuildDeps {
   configSource: string;
   /** Cursors of the API services (`globals.persistence`). */
   state: StateStore;
+  /**
+   * `globals.shutdown_grace_seconds`: long polls are kept shorter, so that a stop never has to abandon one (SQS can
+   * still hand messages to an abandoned poll, and they stay hidden for their whole visibility timeout).
+   */
+  shutdownGraceSeconds?: number;
+}
+
+/**
+ * The long poll's wait: `sqs_wait_timeout`, but at most the shutdown grace less a second, so that a stop can always
+ * wait for the poll in progress to end instead of abandoning it.
+ */
+export function longPollSeconds(waitSeconds: number, graceSeconds: number | undefined): number {
+  if (graceSeconds === undefined) return waitSeconds;
+  return Math.max(0, Math.min(waitSeconds, Math.floor(graceSeconds) - 1));
 }
 
 /** A source id that says which services read the queue: `<input>/<service[+service…]>[:<module>]/<region>`. */
@@ -127,7 +141,7 @@ export async function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): 
           services: queue.services,
           pulledFrom: account !== undefined ? { account, region: queue.region } : undefined,
           requestPeriodSeconds: requestPeriodOf(queue),
-          waitTimeSeconds: input.sqs_wait_timeout,
+          waitTimeSeconds: longPollSeconds(input.sqs_wait_timeout, deps.shutdownGraceSeconds),
           maxMessages: input.sqs_max_messages,
           visibilityTimeoutSeconds: input.sqs_visibility_timeout,
           maxVisibilitySeconds: input.max_visibility_extension_seconds,
