@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type Partition, partitionOf } from "../policies/arns.ts";
+import { nearestKey, schemaKeys } from "../worker/config/suggest-key.ts";
 import {
   CLOUDTRAIL_INSIGHTS_PREFIX,
   EVENTBRIDGE_SERVICES,
@@ -739,6 +740,27 @@ function normalize(raw: RawPipelineConfig): PipelineConfig {
   };
 }
 
+/**
+ * One problem per unknown key, at the key's own path, with the nearest valid key when it looks like a typo
+ * (`trail.managment_events: unknown key (did you mean 'management_events'?)`), instead of zod's message on the parent.
+ */
+function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string }[] {
+  if (issue.code !== "unrecognized_keys") return [{ path: zodPath(issue.path), message: issue.message }];
+  return issue.keys.map((key) => {
+    const near = nearestKey(key, pipelineKeys());
+    return {
+      path: zodPath([...issue.path, key]),
+      message: near === undefined ? "unknown key" : `unknown key (did you mean '${near}'?)`,
+    };
+  });
+}
+
+let knownKeys: Set<string> | undefined;
+function pipelineKeys(): Set<string> {
+  knownKeys ??= schemaKeys([rawConfigSchema]);
+  return knownKeys;
+}
+
 function zodPath(path: readonly PropertyKey[]): string {
   return path
     .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
@@ -755,7 +777,7 @@ export function parsePipelineConfig(value: unknown, source = "(inline)"): Pipeli
   if (!parsed.success) {
     throw new PipelineConfigError(
       source,
-      parsed.error.issues.map((issue) => ({ path: zodPath(issue.path), message: issue.message })),
+      parsed.error.issues.flatMap((issue) => describeIssue(issue)),
     );
   }
   const config = normalize(parsed.data);

@@ -118,8 +118,11 @@ describe("pipeline configuration: errors name the path and the reason", () => {
       bucket: { name: "acme-logs-bucket", versioning: false },
       queues: { max_receive_count: "5" },
     });
-    assertIssue(issues, "bucket", /versioning/);
+    // An unknown key is named at its own path, with the valid key it looks like.
+    assertIssue(issues, "bucket.versioning", /^unknown key$/);
     assertIssue(issues, "queues.max_receive_count", /number/);
+    const typo = issuesOf({ ...minimal(), trail: { managment_events: true } });
+    assertIssue(typo, "trail.managment_events", /^unknown key \(did you mean 'management_events'\?\)$/);
   });
 
   it("asks for the account id in quotes when YAML read it as a number", () => {

@@ -147,8 +147,8 @@ describe("worker configuration: refused, with the YAML path", () => {
     assertIssue(issues, "worker.config_store", /ssm_parameter|secrets_manager/);
     assertIssue(issues, "worker.certificates.chain_secret_arn", /six-character suffix/);
     assertIssue(issues, "worker.scaling.min_tasks", />=1|at least 1|too small/i);
-    assertIssue(issues, "worker.scaling", /unknown|Unrecognized/i);
-    assertIssue(issues, "worker", /unknown|Unrecognized/i);
+    assertIssue(issues, "worker.scaling.unknown", /^unknown key/);
+    assertIssue(issues, "worker.extra", /^unknown key/);
   });
 
   it("a cluster of another account or Region", () => {

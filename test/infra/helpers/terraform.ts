@@ -59,6 +59,11 @@ export function offlineEnvironment(tools: TerraformTools, work: string): NodeJS.
   writeFileSync(
     cliConfig,
     [
+      // Without a lock file in each stack, Terraform >= 1.4 does not trust a cached provider and installs it into the
+      // shared cache again: concurrent inits then race on the same directory ("mkdir …/linux_amd64: file exists").
+      // With this, every init after the first links the cached copy and nothing writes to the cache concurrently.
+      "plugin_cache_may_break_dependency_lock_file = true",
+      "",
       "provider_installation {",
       "  filesystem_mirror {",
       `    path    = ${JSON.stringify(tools.mirror)}`,
