@@ -1,7 +1,8 @@
 import type { Buffer } from "node:buffer";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { StringDecoder } from "node:string_decoder";
+import { kernelTcpBytes } from "./kernel-tcp-queues.ts";
 
 /**
  * A plain TCP syslog receiver standing in for Devo's side: each `<PRI>date time host tag: message` line is
@@ -63,10 +64,10 @@ export class LineReceiver {
    * the worker had not written yet, or that was lost with a dropped connection, is still missing afterwards.
    */
   async caughtUp(timeoutMs = 30_000): Promise<void> {
-    const target = this.bytesRead + bytesInKernel(this.port);
+    const target = this.bytesRead + kernelTcpBytes(this.port, { senders: true });
     const deadline = Date.now() + timeoutMs;
     // Stopped: what was in flight is lost, which is what the caller must see. Nothing queued: everything was read.
-    while (this.bytesRead < target && this.#server !== undefined && bytesInKernel(this.port) > 0) {
+    while (this.bytesRead < target && this.#server !== undefined && kernelTcpBytes(this.port, { senders: true }) > 0) {
       if (Date.now() > deadline) return;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -79,29 +80,4 @@ export class LineReceiver {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((r) => server.close(() => r()));
   }
-}
-
-/**
- * Bytes the kernel holds on IPv4 TCP connections to `port`: the receiving sockets' unread bytes (`rx_queue`) plus the
- * senders' unsent or unacknowledged bytes (`tx_queue`), from Linux's /proc/net/tcp. Elsewhere 0: the check then
- * reads the files as they are, as before.
- */
-function bytesInKernel(port: number): number {
-  let table: string;
-  try {
-    table = readFileSync("/proc/net/tcp", "utf8");
-  } catch {
-    return 0;
-  }
-  let bytes = 0;
-  for (const line of table.split("\n").slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < 5) continue;
-    const [, local, remote, state, queues] = fields;
-    const [tx, rx] = queues.split(":").map((hex) => Number.parseInt(hex, 16));
-    const LISTEN = "0A";
-    if (state !== LISTEN && Number.parseInt(local.split(":")[1], 16) === port) bytes += rx;
-    if (Number.parseInt(remote.split(":")[1], 16) === port) bytes += tx;
-  }
-  return bytes;
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import { kernelTcpBytes } from "./kernel-tcp-queues.ts";
 
 /**
  * A receiver that accepts TCP connections and never reads from them: the worker's writes fill the kernel's buffers
@@ -34,22 +34,7 @@ export class StalledReceiver {
 
   /** Bytes the kernel holds unread on this receiver's accepted connections (Linux /proc/net/tcp; elsewhere 0). */
   unreadBytes(): number {
-    let table: string;
-    try {
-      table = readFileSync("/proc/net/tcp", "utf8");
-    } catch {
-      return 0;
-    }
-    let bytes = 0;
-    for (const line of table.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length < 5) continue;
-      const [, local, , state, queues] = fields;
-      const LISTEN = "0A";
-      if (state === LISTEN || Number.parseInt(local.split(":")[1], 16) !== this.port) continue;
-      bytes += Number.parseInt(queues.split(":")[1], 16);
-    }
-    return bytes;
+    return kernelTcpBytes(this.port, { senders: false });
   }
 
   async stop(): Promise<void> {
