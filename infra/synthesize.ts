@@ -54,7 +54,7 @@ export function nextSteps(synthesized: SynthesizedStack): string {
     "  terraform init",
     "  terraform plan -out=pipeline.tfplan   # read what will be created, replaced or destroyed",
     "  terraform apply pipeline.tfplan",
-    `  terraform output -json > outputs.json   # then, from the project: npm run handoff -- ${join(synthesized.directory, "outputs.json")}`,
+    `  terraform output -json > outputs.json   # then, from the project: npm run handoff -- ${join(synthesized.directory, "outputs.json")} --devo-region <us|eu|ca|ap>`,
     "",
   ].join("\n");
 }
