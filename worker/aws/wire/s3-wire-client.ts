@@ -1,9 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { type EndpointVariant, s3Endpoint } from "../endpoints.ts";
 import { AwsApiError } from "./aws-api-error.ts";
-import type { ProxyRoutes } from "./proxy.ts";
-import { SignedHttp } from "./signed-http.ts";
+import { SignedHttp, type SignedHttpOptions } from "./signed-http.ts";
 import { EMPTY_PAYLOAD_HASH, uriEncode } from "./sigv4.ts";
 
 export interface ObjectBody {
@@ -18,7 +16,9 @@ export interface ObjectStore {
   destroy(): void;
 }
 
-export interface S3WireSettings {
+/** Where and how one client sends; the connection settings are those of the signed HTTP it is built on. */
+export interface S3WireSettings
+  extends Pick<SignedHttpOptions, "credentials" | "maxAttempts" | "proxy" | "userAgent" | "ca"> {
   region: string;
   /** Every request goes here (VPC endpoints, emulators, S3-compatible stores); otherwise AWS's regional endpoint. */
   endpointUrl?: string;
@@ -26,12 +26,6 @@ export interface S3WireSettings {
   forcePathStyle?: boolean;
   /** FIPS and dual-stack host names (endpoints.ts); ignored with `endpointUrl`, which is used as it is. */
   variant?: EndpointVariant;
-  credentials: AwsCredentialIdentityProvider;
-  maxAttempts: number;
-  proxy?: ProxyRoutes;
-  userAgent?: string;
-  /** PEM certificates to trust instead of the default roots (`AWS_CA_BUNDLE`). */
-  ca?: string;
 }
 
 export interface GetObjectOptions {
@@ -65,13 +59,8 @@ export class S3WireClient implements ObjectStore {
 
   constructor(settings: S3WireSettings) {
     this.#settings = settings;
-    this.#http = new SignedHttp({
-      credentials: settings.credentials,
-      maxAttempts: settings.maxAttempts,
-      proxy: settings.proxy,
-      userAgent: settings.userAgent,
-      ca: settings.ca,
-    });
+    const { credentials, maxAttempts, proxy, userAgent, ca } = settings;
+    this.#http = new SignedHttp({ credentials, maxAttempts, proxy, userAgent, ca });
   }
 
   async getObject(bucket: string, key: string, options: GetObjectOptions = {}): Promise<ObjectBody> {

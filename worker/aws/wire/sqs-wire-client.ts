@@ -12,10 +12,8 @@ import type {
   ReceiveMessageRequest,
   ReceiveMessageResult,
 } from "@aws-sdk/client-sqs";
-import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { type EndpointVariant, sqsEndpoint } from "../endpoints.ts";
-import type { ProxyRoutes } from "./proxy.ts";
-import { SignedHttp } from "./signed-http.ts";
+import { SignedHttp, type SignedHttpOptions } from "./signed-http.ts";
 import { sha256Hex } from "./sigv4.ts";
 
 /** The SQS operations a queue reader needs, in the SDK's request and result shapes (SQS's JSON protocol uses them as they are). */
@@ -30,7 +28,9 @@ export interface SqsApi {
   destroy(): void;
 }
 
-export interface SqsWireSettings {
+/** Where and how one client sends; the connection settings are those of the signed HTTP it is built on. */
+export interface SqsWireSettings
+  extends Pick<SignedHttpOptions, "credentials" | "maxAttempts" | "proxy" | "userAgent" | "ca"> {
   region: string;
   /** Every request goes here when set (emulators, VPC endpoints); otherwise to the queue URL's own host. */
   endpointUrl?: string;
@@ -39,12 +39,6 @@ export interface SqsWireSettings {
    * the queue URL is only a parameter (the SDK would follow the queue URL's host, which is neither).
    */
   variant?: EndpointVariant;
-  credentials: AwsCredentialIdentityProvider;
-  maxAttempts: number;
-  proxy?: ProxyRoutes;
-  userAgent?: string;
-  /** PEM certificates to trust instead of the default roots (`AWS_CA_BUNDLE`). */
-  ca?: string;
 }
 
 /**
@@ -57,13 +51,8 @@ export class SqsWireClient implements SqsApi {
 
   constructor(settings: SqsWireSettings) {
     this.#settings = settings;
-    this.#http = new SignedHttp({
-      credentials: settings.credentials,
-      maxAttempts: settings.maxAttempts,
-      proxy: settings.proxy,
-      userAgent: settings.userAgent,
-      ca: settings.ca,
-    });
+    const { credentials, maxAttempts, proxy, userAgent, ca } = settings;
+    this.#http = new SignedHttp({ credentials, maxAttempts, proxy, userAgent, ca });
   }
 
   async receiveMessage(input: ReceiveMessageRequest, signal?: AbortSignal): Promise<ReceiveMessageResult> {
