@@ -9,6 +9,8 @@ export class Activity {
   lastReceiveAt: number;
   /** Receives that failed since the last one that succeeded. */
   receiveErrors = 0;
+  /** Work items being processed (the work-in-flight gauge): a worker holding some is busy, not idle. */
+  workInHand = 0;
   /** Sends to the outputs not settled yet. */
   pendingSends = 0;
   /** When a send last resolved (or, after an idle spell, when one began): the delivery clock. */
@@ -89,11 +91,7 @@ export class HealthMonitor {
       );
     }
     const sinceReceive = now - activity.lastReceiveAt;
-    if (
-      watchReceives &&
-      sinceReceive > unhealthyAfterMs &&
-      (activity.receiveErrors > 0 || activity.pendingSends === 0)
-    ) {
+    if (watchReceives && sinceReceive > unhealthyAfterMs && (activity.receiveErrors > 0 || activity.workInHand === 0)) {
       reasons.push(
         `no receive has succeeded for ${seconds(sinceReceive)} s (${activity.receiveErrors} failed since the last)`,
       );

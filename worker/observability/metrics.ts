@@ -44,11 +44,14 @@ export function createMetrics() {
       "reason",
     ]),
     visibilityExtensions: counter("visibility_extensions_total", "In-flight messages whose visibility was extended"),
-    workInFlight: new Gauge({
-      name: "devo_collector_work_in_flight",
-      help: "Work items being processed",
-      registers: [registry],
-    }),
+    workInFlight: countingInHand(
+      new Gauge({
+        name: "devo_collector_work_in_flight",
+        help: "Work items being processed",
+        registers: [registry],
+      }),
+      activity,
+    ),
     bytesInFlight: new Gauge({
       name: "devo_collector_event_bytes_in_flight",
       help: "Bytes of events sent to outputs and not yet acknowledged",
@@ -79,6 +82,21 @@ function stamping(counter: Counter, stamp: () => void): Counter {
     inc(...args);
   }) as Counter["inc"];
   return counter;
+}
+
+/** Keeps `activity.workInHand` equal to the work-in-flight gauge (it has no labels: inc/dec take a number). */
+function countingInHand(gauge: Gauge, activity: Activity): Gauge {
+  const inc = gauge.inc.bind(gauge) as (value?: number) => void;
+  const dec = gauge.dec.bind(gauge) as (value?: number) => void;
+  gauge.inc = ((value?: number) => {
+    activity.workInHand += value ?? 1;
+    inc(value);
+  }) as Gauge["inc"];
+  gauge.dec = ((value?: number) => {
+    activity.workInHand -= value ?? 1;
+    dec(value);
+  }) as Gauge["dec"];
+  return gauge;
 }
 
 /**

@@ -62,6 +62,32 @@ describe("health", () => {
     assert.equal(health.check().status, "unhealthy", "idle and no receive at all");
   });
 
+  // Seen flaky in the stalled-receiver reliability test: all slots busy reading their next batch, no send pending at
+  // that instant, so no receive either: a busy worker, not an idle one.
+  it("a worker whose slots are all busy, between two sends, is judged by its deliveries, not by receives", () => {
+    const time = clock();
+    const activity = new Activity(time.now);
+    const health = new HealthMonitor(activity, { unhealthyAfterMs: 3_000, watchReceives: true, now: time.now });
+    activity.receiveSucceeded();
+    activity.workInHand = 4;
+    time.advance(5_000);
+    assert.deepEqual(health.check(), { status: "ok", reasons: [] });
+    activity.sendStarted();
+    time.advance(4_000);
+    assert.match(health.check().reasons.join(), /no delivery has made progress for 4 s with 1 batches pending/);
+    activity.workInHand = 0;
+    activity.sendSettled(true);
+    assert.match(health.check().reasons.join(), /no receive has succeeded for 9 s/, "idle, and no receive");
+  });
+
+  it("the work-in-flight gauge keeps the activity's work in hand", () => {
+    const metrics = createMetrics();
+    metrics.workInFlight.inc();
+    metrics.workInFlight.inc();
+    metrics.workInFlight.dec();
+    assert.equal(metrics.activity.workInHand, 1);
+  });
+
   it("a worker without queues is not judged by receives; stopping says so", () => {
     const time = clock();
     const activity = new Activity(time.now);
