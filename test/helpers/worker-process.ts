@@ -37,3 +37,10 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/** Ends a test's worker if it is still running (a failed assertion left it up), so the next test starts clean. */
+export async function killIfRunning(worker: WorkerProcess | undefined): Promise<void> {
+  if (worker === undefined || worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  worker.child.kill("SIGKILL");
+  await worker.exited;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import { type WorkerProcess, waitFor } from "../helpers/worker-process.ts";
+import { killIfRunning, type WorkerProcess, waitFor } from "../helpers/worker-process.ts";
 import { Scenario } from "./helpers/scenario.ts";
 import { logLines, refusingPort } from "./helpers/stuck-receivers.ts";
 
@@ -29,10 +29,7 @@ describe("Devo refusing connections", () => {
     await scenario.uploadAndAnnounce(12, (i) => 200 + i, 908);
   });
   afterEach(async () => {
-    if (worker !== undefined && worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill("SIGKILL");
-      await worker.exited;
-    }
+    await killIfRunning(worker);
     worker = undefined;
   });
   after(async () => {

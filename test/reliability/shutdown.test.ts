@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { waitFor } from "../helpers/worker-process.ts";
 import { Scenario } from "./helpers/scenario.ts";
 
 const STOPS = 4;
@@ -20,14 +19,7 @@ describe("shutdown under load", () => {
     for (let k = 0; k < STOPS; k++) {
       const before = scenario.ledger.result().delivered;
       const worker = await scenario.startWorker(false);
-      await waitFor(
-        () => {
-          scenario.ledger.refresh();
-          return scenario.ledger.result().delivered > before;
-        },
-        20_000,
-        "the worker's first events",
-      );
+      await scenario.newEventsAfter(before);
       const stopAt = performance.now();
       worker.child.kill("SIGTERM");
       const exit = await worker.exited;

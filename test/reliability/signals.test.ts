@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { type WorkerProcess, waitFor } from "../helpers/worker-process.ts";
+import { killIfRunning, type WorkerProcess } from "../helpers/worker-process.ts";
 import { Scenario } from "./helpers/scenario.ts";
 import { logLines } from "./helpers/stuck-receivers.ts";
 
@@ -12,10 +12,7 @@ describe("signals and a closed standard output", () => {
     scenario = await Scenario.start({ visibilityTimeout: 120 });
   });
   afterEach(async () => {
-    if (worker !== undefined && worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill("SIGKILL");
-      await worker.exited;
-    }
+    await killIfRunning(worker);
     worker = undefined;
   });
   after(async () => {
@@ -33,14 +30,7 @@ describe("signals and a closed standard output", () => {
       },
     );
     worker = w;
-    await waitFor(
-      () => {
-        scenario.ledger.refresh();
-        return scenario.ledger.result().delivered > before;
-      },
-      20_000,
-      "the worker's first events",
-    );
+    await scenario.newEventsAfter(before);
     w.child.kill("SIGHUP");
     const exit = await w.exited;
     assert.deepEqual(exit, { code: 0, signal: null }, w.stderr());

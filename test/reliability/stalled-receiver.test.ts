@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import { type WorkerProcess, waitFor } from "../helpers/worker-process.ts";
+import { killIfRunning, type WorkerProcess, waitFor } from "../helpers/worker-process.ts";
 import { Scenario } from "./helpers/scenario.ts";
 import { logLines, metricsPort, StalledReceiver } from "./helpers/stuck-receivers.ts";
 
@@ -34,10 +34,7 @@ describe("a receiver that accepts connections and never reads", () => {
     await scenario.uploadAndAnnounce(FILES, (i) => 2500 + ((i * 131) % 1000), 907);
   });
   afterEach(async () => {
-    if (worker !== undefined && worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill("SIGKILL");
-      await worker.exited;
-    }
+    await killIfRunning(worker);
     worker = undefined;
     await receiver?.stop();
   });
@@ -83,10 +80,7 @@ describe("a receiver that accepts connections and never reads", () => {
     assert.match(metrics, /devo_collector_output_delivery_timeouts_total\{output="relay"\} [1-9]/);
     const stopAt = performance.now();
     w.child.kill("SIGTERM");
-    const exit = await Promise.race([
-      w.exited,
-      new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), 15_000)),
-    ]);
+    const exit = await exitWithin(w, 15_000);
     const exitMs = Math.round(performance.now() - stopAt);
     t.diagnostic(`timeout logged ${Math.round(loggedAfter)} ms after the stall; exit ${exitMs} ms after SIGTERM`);
     assert.notEqual(exit, "still running", "the worker ends within the 5 s grace (+10 s) after SIGTERM");
@@ -102,10 +96,7 @@ describe("a receiver that accepts connections and never reads", () => {
     await stalled();
     const stopAt = performance.now();
     w.child.kill("SIGTERM");
-    const exit = await Promise.race([
-      w.exited,
-      new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), 15_000)),
-    ]);
+    const exit = await exitWithin(w, 15_000);
     const exitMs = Math.round(performance.now() - stopAt);
     t.diagnostic(`exit ${exitMs} ms after SIGTERM (grace 5 s)`);
     assert.notEqual(exit, "still running", "the worker ends within the 5 s grace (+10 s) after SIGTERM");
@@ -118,3 +109,11 @@ describe("a receiver that accepts connections and never reads", () => {
     await waitFor(() => scenario.queueDepth().inflight === 0, 5_000, "every message handed back");
   });
 });
+
+/** The worker's exit, or "still running" when it has not exited within `ms`. */
+function exitWithin(worker: WorkerProcess, ms: number) {
+  return Promise.race([
+    worker.exited,
+    new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), ms)),
+  ]);
+}

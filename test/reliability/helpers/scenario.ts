@@ -8,7 +8,7 @@ import {
   uploadCloudTrailFiles,
   workerConfigFor,
 } from "../../../scripts/fixtures/demo-stack.ts";
-import { startWorkerProcess, type WorkerProcess } from "../../helpers/worker-process.ts";
+import { startWorkerProcess, type WorkerProcess, waitFor } from "../../helpers/worker-process.ts";
 import { AwsProxy, type ProxyHooks } from "./aws-proxy.ts";
 import { DeliveryLedger } from "./delivery-ledger.ts";
 
@@ -105,6 +105,18 @@ export class Scenario {
   ): Promise<WorkerProcess> {
     const config = await this.config(outputs, extra, globals);
     return startWorkerProcess(["run", "--config", config, ...(untilIdle ? ["--until-idle"] : [])]);
+  }
+
+  /** Waits until the ledger counts more delivered events than `before`: the worker is at work. */
+  async newEventsAfter(before: number): Promise<void> {
+    await waitFor(
+      () => {
+        this.ledger.refresh();
+        return this.ledger.result().delivered > before;
+      },
+      20_000,
+      "the worker's first events",
+    );
   }
 
   queueDepth(): { ready: number; inflight: number; delayed: number; dlq: number } {
