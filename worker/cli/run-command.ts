@@ -90,7 +90,7 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
       metrics,
       readers: messageReaders(metrics),
       configSource,
-      state: createStateStore(config.globals.persistence, logger),
+      state: createStateStore(config.globals.persistence),
       shutdownGraceSeconds: config.globals.shutdown_grace_seconds,
     });
     if (sources.length === 0)

@@ -1,7 +1,6 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import type { Logger } from "pino";
 import { FileStateStore } from "./file-state-store.ts";
 import { MemoryStateStore } from "./memory-state-store.ts";
 import type { StateStore } from "./state-store.ts";
@@ -16,7 +15,7 @@ export interface PersistenceConfig {
  * The state store of a run. Without `globals.persistence` the API sources still work, but their cursors live
  * only as long as the process (buildSources says so when the run has API services).
  */
-export function createStateStore(persistence: PersistenceConfig | undefined, _logger?: Logger): StateStore {
+export function createStateStore(persistence: PersistenceConfig | undefined): StateStore {
   // Only API services keep cursors: the warning that they live in memory is given where those are built.
   if (persistence === undefined) return new MemoryStateStore();
   return new FileStateStore(persistence.config.directory_name);

@@ -139,7 +139,7 @@ describe("an AWS collector configuration with our extensions", () => {
   async function build(start: Date) {
     const parsed = config(start);
     const logger = silentLogger();
-    const state = createStateStore(parsed.globals.persistence, logger);
+    const state = createStateStore(parsed.globals.persistence);
     const sources = await buildSources(parsed.inputs, {
       logger,
       metrics: createMetrics(),
