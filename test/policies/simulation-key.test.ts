@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ACCOUNT, kmsScenario, OTHER_ACCOUNT, REGION } from "../infra/helpers/scenarios.ts";
 import { CREATED_KEY_ID, synthesize } from "../infra/helpers/synth.ts";
-import { decide } from "./helpers/simulate.ts";
+import { decide, decideWithEncryptionContext } from "./helpers/simulate.ts";
 
 /**
  * The created key's policy, simulated as synthesized: each service may use the key only on behalf of our own
@@ -83,39 +83,61 @@ describe("key policy: S3, EventBridge and log services", () => {
 });
 
 describe("key policy: CloudTrail", () => {
-  const encrypt = keyPolicy.Statement.find((s: { Sid: string }) => s.Sid === "CloudTrailEncryptLogs");
+  // The trail left at its default: with the bucket's default encryption on the pipeline key, the trail encrypts
+  // with the key itself (infra/config.ts), so the key policy must let it, as synthesized and unedited.
+  const defaultTrail = synthesize({ ...kmsScenario(), trail: { create: true } });
+  const policy = defaultTrail.document(defaultTrail.one("aws_kms_key"), "policy");
+  const objectArn = `arn:aws:s3:::acme-encrypted-logs/AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/2026/12/02/x.json.gz`;
 
-  it("carries the CloudTrail guide's encryption-context condition for the account's trails", () => {
+  /** CloudTrail's own GenerateDataKey for a log file, with the encryption context its guide documents. */
+  function trailRequest(action: string, sourceArn: string | undefined, encryptionContext: Record<string, string>) {
+    const context: Record<string, string> = { ...encryptionContext };
+    if (sourceArn !== undefined) context["aws:SourceArn"] = sourceArn;
+    return decideWithEncryptionContext({
+      principal: "cloudtrail.amazonaws.com",
+      action,
+      resource: keyArn,
+      resourceAccount: ACCOUNT,
+      context,
+      resourcePolicy: policy,
+    });
+  }
+  const trailContext = {
+    "kms:EncryptionContext:aws:cloudtrail:arn": trailArn,
+    "kms:EncryptionContext:aws:s3:arn": objectArn,
+  };
+
+  it("encrypts the default trail with the key and carries the guide's encryption-context condition", () => {
+    assert.equal(defaultTrail.value(defaultTrail.one("aws_cloudtrail").config.kms_key_id), keyArn);
+    const encrypt = policy.Statement.find((s: { Sid: string }) => s.Sid === "CloudTrailEncryptLogs");
     assert.deepEqual(encrypt.Condition.StringLike, {
       "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`,
     });
   });
 
-  it("lets only our trail generate data keys and describe the key", async () => {
-    // iam-simulate cannot carry `kms:EncryptionContext:<key>` context keys whose name contains a colon (it only
-    // resolves `/`-separated variable keys), so the allow is simulated on this statement without that condition;
-    // the condition itself is checked above, and the denials below hold with or without it.
-    const withoutContext = {
-      ...keyPolicy,
-      Statement: keyPolicy.Statement.map((s: { Sid: string; Condition: Record<string, unknown> }) =>
-        s.Sid === "CloudTrailEncryptLogs" ? { ...s, Condition: { StringEquals: s.Condition.StringEquals } } : s,
-      ),
-    };
+  it("lets our trail generate data keys with CloudTrail's exact encryption context, and describe the key", async () => {
+    assert.equal(await trailRequest("kms:GenerateDataKey", trailArn, trailContext), "Allowed");
+    assert.equal(await trailRequest("kms:DescribeKey", trailArn, {}), "Allowed");
+  });
+
+  it("refuses other trails, other accounts' contexts, a missing context and S3's default encryption", async () => {
+    assert.equal(await trailRequest("kms:GenerateDataKey", `${trailArn}-other`, trailContext), "ImplicitlyDenied");
+    assert.equal(await trailRequest("kms:GenerateDataKey", undefined, trailContext), "ImplicitlyDenied");
+    const otherAccountTrail = `arn:aws:cloudtrail:${REGION}:${OTHER_ACCOUNT}:trail/acme-trail`;
     assert.equal(
-      await use("cloudtrail.amazonaws.com", "kms:GenerateDataKey", { "aws:SourceArn": trailArn }, withoutContext),
-      "Allowed",
+      await trailRequest("kms:GenerateDataKey", trailArn, {
+        ...trailContext,
+        "kms:EncryptionContext:aws:cloudtrail:arn": otherAccountTrail,
+      }),
+      "ImplicitlyDenied",
     );
-    assert.equal(await use("cloudtrail.amazonaws.com", "kms:DescribeKey", { "aws:SourceArn": trailArn }), "Allowed");
-    for (const policy of [keyPolicy, withoutContext]) {
-      assert.equal(
-        await use("cloudtrail.amazonaws.com", "kms:GenerateDataKey", { "aws:SourceArn": `${trailArn}-other` }, policy),
-        "ImplicitlyDenied",
-      );
-      assert.equal(await use("cloudtrail.amazonaws.com", "kms:GenerateDataKey", {}, policy), "ImplicitlyDenied");
-      assert.equal(
-        await use("cloudtrail.amazonaws.com", "kms:Decrypt", { "aws:SourceArn": trailArn }, policy),
-        "ImplicitlyDenied",
-      );
-    }
+    // A trail without its own key, writing into the bucket: S3's default encryption asks for a data key with only
+    // the object's context. The key policy refuses it, which is why the configuration refuses `trail.kms: false`
+    // while the bucket's default is the key.
+    assert.equal(
+      await trailRequest("kms:GenerateDataKey", trailArn, { "kms:EncryptionContext:aws:s3:arn": objectArn }),
+      "ImplicitlyDenied",
+    );
+    assert.equal(await trailRequest("kms:Decrypt", trailArn, trailContext), "ImplicitlyDenied");
   });
 });
