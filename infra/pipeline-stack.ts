@@ -3,6 +3,7 @@ import { type ITerraformDependable, LocalBackend, S3Backend, TerraformStack } fr
 import type { Construct } from "constructs";
 import {
   type AccountRegion,
+  alarmArnPattern,
   bucketArn,
   eventRuleArn,
   objectsArn,
@@ -183,6 +184,7 @@ export class PipelineStack extends TerraformStack {
           this.producerGrants.map((g) => g.producer).filter((p) => this.bucketUsesKey || p === "guardduty"),
         ),
         logGroupArns: this.config.worker === undefined ? [] : [this.workerLogGroupArn],
+        alarmArnPattern: this.alarmTopicCreated ? alarmArnPattern(this.where, `${namePrefix}-`) : undefined,
       }),
     });
     return key.keyArn;
@@ -329,8 +331,13 @@ export class PipelineStack extends TerraformStack {
     });
   }
 
+  /** Whether the stack creates a topic for its alarms. */
+  private get alarmTopicCreated(): boolean {
+    return this.config.alarms.enabled && this.config.alarms.createTopic;
+  }
+
   /** Alarms on every dead-letter queue and every queue's oldest message, and where they are sent. */
-  private addAlarms(): PipelineAlarms | undefined {
+  private addAlarms(keyArn: string | undefined): PipelineAlarms | undefined {
     const { alarms, namePrefix } = this.config;
     if (!alarms.enabled) return undefined;
     return new PipelineAlarms(this, "alarms", {
@@ -338,7 +345,7 @@ export class PipelineStack extends TerraformStack {
       namePrefix,
       queues: this.watchedQueues,
       oldestMessageAgeSeconds: alarms.oldestMessageAgeSeconds,
-      topic: alarms.createTopic ? { emailSubscriptions: alarms.emailSubscriptions } : undefined,
+      topic: alarms.createTopic ? { emailSubscriptions: alarms.emailSubscriptions, kmsKeyArn: keyArn } : undefined,
       topicArns: alarms.topicArns,
     });
   }
@@ -395,7 +402,7 @@ export class PipelineStack extends TerraformStack {
       collectorRoleArn = roleArn(this.where.partition, config.account, config.access.workerRoleName);
     }
     const worker = this.addWorker(reader, keyArn);
-    const alarms = this.addAlarms();
+    const alarms = this.addAlarms(keyArn);
     // The ECS worker's task role is the collector's role (validation requires self_hosted access with it).
     if (worker !== undefined) collectorRoleArn = worker.taskRoleArn;
     addPipelineOutputs(this, {

@@ -16,6 +16,8 @@ export interface KeyUsers {
   producers: ReadonlySet<LogProducer>;
   /** CloudWatch Logs log groups encrypted with the key (the ECS worker's container logs). */
   logGroupArns?: readonly string[];
+  /** ARN pattern of the CloudWatch alarms publishing to a topic encrypted with the key. */
+  alarmArnPattern?: string;
 }
 
 /**
@@ -143,6 +145,17 @@ export function buildKeyPolicy(users: KeyUsers): PolicyDocument {
       Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
       Resource: "*",
       Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": oneOrMany(users.logGroupArns) } },
+    });
+  }
+  if (users.alarmArnPattern !== undefined) {
+    // CloudWatch cannot publish to an encrypted topic without the key; its requests carry the alarm as source.
+    statements.push({
+      Sid: "CloudWatchAlarmsToEncryptedTopic",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: { ArnLike: { "aws:SourceArn": users.alarmArnPattern }, StringEquals: account },
     });
   }
   return policyDocument("key policy", "resource", statements);

@@ -21,8 +21,11 @@ export interface PipelineAlarmsProps {
   namePrefix: string;
   queues: readonly WatchedQueue[];
   oldestMessageAgeSeconds: number;
-  /** Create a topic for the alarms (named `<prefix>-alarms`), with these e-mail subscriptions. */
-  topic?: { emailSubscriptions: readonly string[] };
+  /**
+   * Create a topic for the alarms (named `<prefix>-alarms`), with these e-mail subscriptions, encrypted with the
+   * pipeline's key when there is one (whose policy must let CloudWatch use it: see buildKeyPolicy's `alarmSources`).
+   */
+  topic?: { emailSubscriptions: readonly string[]; kmsKeyArn?: string };
   /** Existing topics notified as well. */
   topicArns: readonly string[];
 }
@@ -45,7 +48,11 @@ export class PipelineAlarms extends Construct {
     const actions = [...props.topicArns];
     if (props.topic !== undefined) {
       const name = `${namePrefix}-alarms`;
-      const topic = new SnsTopic(this, "topic", { name, displayName: `Log pipeline ${namePrefix} alarms` });
+      const topic = new SnsTopic(this, "topic", {
+        name,
+        displayName: `Log pipeline ${namePrefix} alarms`,
+        ...(props.topic.kmsKeyArn === undefined ? {} : { kmsMasterKeyId: props.topic.kmsKeyArn }),
+      });
       new SnsTopicPolicy(this, "topic-policy", {
         arn: topic.arn,
         policy: terraformJson(

@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { queueParts } from "../infra/helpers/expectations.ts";
-import { ACCOUNT, alarmsScenario, eventBridgeScenario, OTHER_ACCOUNT, REGION } from "../infra/helpers/scenarios.ts";
-import { type Synth, synthesize } from "../infra/helpers/synth.ts";
+import {
+  ACCOUNT,
+  alarmsKmsScenario,
+  alarmsScenario,
+  eventBridgeScenario,
+  OTHER_ACCOUNT,
+  REGION,
+} from "../infra/helpers/scenarios.ts";
+import { CREATED_KEY_ID, type Synth, synthesize } from "../infra/helpers/synth.ts";
 import { decide } from "./helpers/simulate.ts";
 
 /**
@@ -117,5 +124,51 @@ describe("alarm topic", () => {
     );
     assert.equal(await publish("cloudwatch.amazonaws.com", {}), "ImplicitlyDenied");
     assert.equal(await publish("s3.amazonaws.com", alarm("acme-vpc-dead-letters")), "ImplicitlyDenied");
+  });
+});
+
+describe("alarm topic under the pipeline's key", () => {
+  // With encryption.mode kms the created alarm topic is encrypted with the pipeline's key: CloudWatch must be able
+  // to use the key for our alarms, or every notification would be dropped.
+  const encrypted = synthesize(alarmsKmsScenario());
+  const keyPolicy = encrypted.document(encrypted.one("aws_kms_key"), "policy");
+  const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${CREATED_KEY_ID}`;
+  const useKey = (action: string, alarmName: string, account = ACCOUNT) =>
+    decide({
+      principal: "cloudwatch.amazonaws.com",
+      action,
+      resource: keyArn,
+      resourceAccount: ACCOUNT,
+      context: {
+        "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${account}:alarm:${alarmName}`,
+        "aws:SourceAccount": account,
+      },
+      resourcePolicy: keyPolicy,
+    });
+
+  it("is encrypted with the key, which CloudWatch may use for every alarm of the stack", async () => {
+    const topic = encrypted.one("aws_sns_topic", (t) => t.config.name === "acme-alarms");
+    assert.equal(encrypted.value(topic.config.kms_master_key_id), keyArn);
+    for (const name of encrypted.output("alarm_names") as string[]) {
+      assert.equal(await useKey("kms:GenerateDataKey", name), "Allowed", name);
+      assert.equal(await useKey("kms:Decrypt", name), "Allowed", name);
+    }
+  });
+
+  it("lets CloudWatch use the key for no other alarm, account or operation", async () => {
+    assert.equal(await useKey("kms:GenerateDataKey", "billing-spike"), "ImplicitlyDenied");
+    assert.equal(await useKey("kms:GenerateDataKey", "acme-vpc-dead-letters", OTHER_ACCOUNT), "ImplicitlyDenied");
+    assert.equal(await useKey("kms:ReEncryptFrom", "acme-vpc-dead-letters"), "ImplicitlyDenied");
+  });
+
+  it("leaves the topic to SNS's default when the pipeline has no key, and gives CloudWatch nothing then", () => {
+    const topic = alarms.one("aws_sns_topic", (t) => t.config.name === "acme-alarms");
+    assert.equal(topic.config.kms_master_key_id, undefined);
+    const withoutTopic = synthesize({ ...alarmsKmsScenario(), alarms: { enabled: true } });
+    const statements = withoutTopic.document(withoutTopic.one("aws_kms_key"), "policy").Statement;
+    assert.equal(
+      statements.some((s: { Sid: string }) => s.Sid === "CloudWatchAlarmsToEncryptedTopic"),
+      false,
+    );
   });
 });

@@ -175,6 +175,11 @@ export function alarmsScenario(): ScenarioConfig {
   };
 }
 
+/** The alarms scenario under the pipeline's created key: the alarm topic is encrypted with it. */
+export function alarmsKmsScenario(): ScenarioConfig {
+  return { ...alarmsScenario(), encryption: { mode: "kms" } };
+}
+
 export const WORKER_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/aws-devo-collector:0.1.0`;
 export const WORKER_SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"];
 export const WORKER_VPC = "vpc-0123456789abcdef0";
@@ -241,6 +246,7 @@ export function planScenarios(): Record<string, ScenarioConfig> {
     existingBucket: existingBucketScenario(),
     eventBridge: eventBridgeScenario(),
     alarms: alarmsScenario(),
+    alarmsKms: alarmsKmsScenario(),
     ecsWorker: ecsWorkerScenario(),
     ecsWorkerKms: ecsWorkerKmsScenario(),
     ecsAged: ecsWith({ scaling: { queues: [...ECS_SCALED_QUEUES], max_message_age_seconds: 900 } }),
