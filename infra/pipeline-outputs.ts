@@ -9,6 +9,11 @@ export interface QueueHandOff {
   queueUrl: string;
   queueArn: string;
   deadLetterQueueUrl: string;
+  /**
+   * The buckets whose notifications arrive on this queue, with their owning accounts: the only objects a collector
+   * of this queue should read (the worker's `allowed_buckets`). Empty for EventBridge queues.
+   */
+  buckets: { bucket: string; owner: string }[];
 }
 
 export interface PipelineOutputValues {
@@ -50,7 +55,8 @@ export interface WorkerOutputValues {
  * their names stay exactly these (cdktf suffixes a hash to outputs nested in constructs), which lets
  * `terraform output -json` / `cdktf output --outputs-file` be read by name:
  *
- * `technologies` (map: name → {type, service, queue_url, queue_arn, dead_letter_queue_url}), `access_mode`,
+ * `technologies` (map: name → {type, service, queue_url, queue_arn, dead_letter_queue_url, buckets: [{bucket,
+ * owner}]}), `access_mode`,
  * `role_arn`, `external_id`, `reader_policy_arn`, `bucket`, `region`, `account_id`, `kms_key_arn`, `alarm_topic_arn`,
  * `alarm_names`; with the ECS
  * worker also `worker_cluster_arn`, `worker_cluster_name`, `worker_service_name`, `worker_task_role_arn`,
@@ -66,11 +72,13 @@ export function addPipelineOutputs(stack: TerraformStack, values: PipelineOutput
         queue_url: q.queueUrl,
         queue_arn: q.queueArn,
         dead_letter_queue_url: q.deadLetterQueueUrl,
+        buckets: q.buckets.map((b) => ({ bucket: b.bucket, owner: b.owner })),
       },
     ]),
   );
   new TerraformOutput(stack, "technologies", {
-    description: "Collector queues by technology: Devo service name, queue URL and ARN, dead-letter queue URL",
+    description:
+      "Collector queues by technology: Devo service name, queue URL and ARN, dead-letter queue URL, and the buckets (with owners) that notify the queue",
     value: technologies,
   });
   new TerraformOutput(stack, "access_mode", {

@@ -280,7 +280,13 @@ export class PipelineStack extends TerraformStack {
       for (const external of sns.externalBuckets.filter((b) => b.technology === technology.name)) {
         this.objectArns.push(objectsArn(this.where.partition, external.bucket, external.prefix));
       }
-      this.recordQueue(technology.name, technology.type, technology.service, queue);
+      const notifying = [
+        { bucket: bucket.name, owner: this.config.account },
+        ...sns.externalBuckets
+          .filter((b) => b.technology === technology.name)
+          .map((b) => ({ bucket: b.bucket, owner: b.account })),
+      ];
+      this.recordQueue(technology.name, technology.type, technology.service, queue, notifying);
     }
     for (const carried of bucket.carryOverNotifications) {
       routes.push({ ...carried, destination: carried.destination });
@@ -311,13 +317,20 @@ export class PipelineStack extends TerraformStack {
         deadLetterQueueArn: queue.deadLetterQueue.arn,
         dependsOn: queue.deadLetterPolicy === undefined ? [] : [queue.deadLetterPolicy],
       });
-      this.recordQueue(eventRule.name, eventRule.name, eventRule.service, queue);
+      this.recordQueue(eventRule.name, eventRule.name, eventRule.service, queue, []);
     });
   }
 
-  private recordQueue(name: string, type: string, service: string, queue: LogQueue): void {
+  private recordQueue(
+    name: string,
+    type: string,
+    service: string,
+    queue: LogQueue,
+    buckets: QueueHandOff["buckets"],
+  ): void {
     this.queueArns.push(queue.queueArn);
     this.handOff[name] = {
+      buckets,
       type,
       service,
       queueUrl: queue.queue.url,

@@ -41,6 +41,8 @@ export interface HandoffRun {
   files: string[];
   queues: number;
   disabled: string[];
+  /** The stack's alarms on the queues and the topic it created for them, when its outputs list them. */
+  alarms?: { names: string[]; topicArn?: string };
   /** The ECS worker's next steps (where to put the ECS configuration), when that file was written. */
   ecs?: { configFile: string; configLocation?: string; clusterName?: string; serviceName?: string };
 }
@@ -121,6 +123,7 @@ export async function writeHandoff(
     disabled: handoff.queues.flatMap((queue) =>
       queue.workerSkips === undefined ? [] : [`${queue.name}: ${queue.workerSkips}`],
     ),
+    ...(handoff.alarms === undefined ? {} : { alarms: handoff.alarms }),
     ...(ecs
       ? {
           ecs: {
@@ -136,6 +139,16 @@ export async function writeHandoff(
 
 /** The ECS task's configuration: certificates from the variables the task definition fills. */
 export const ECS_CONFIG_FILE = "worker-config.ecs.yaml";
+
+/** What the platform team should know of the stack's alarms: they are the only sign of a failing pipeline. */
+export function alarmsSummary(alarms: { names: string[]; topicArn?: string }): string {
+  if (alarms.names.length === 0) return "Alarms: none (alarms.enabled is false): failures will be silent.\n";
+  const where =
+    alarms.topicArn === undefined
+      ? "no topic created by the stack (they notify alarms.topic_arns, if any)"
+      : `${alarms.topicArn}: each e-mail subscriber must confirm the mail SNS sent`;
+  return `Alarms: ${alarms.names.length} on the queues (dead letters, oldest message), notifying ${where}.\n`;
+}
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -154,6 +167,7 @@ if (import.meta.main && ["--help", "-h"].some((flag) => process.argv.slice(2).in
             `  aws ecs update-service --cluster ${run.ecs.clusterName ?? "<cluster>"} --service ${run.ecs.serviceName ?? "<service>"} --force-new-deployment\n`,
         );
       }
+      if (run.alarms !== undefined) process.stdout.write(alarmsSummary(run.alarms));
       if (run.disabled.length > 0) {
         process.stderr.write(
           `note: inputs written with enabled: false in worker-config.yaml:\n${run.disabled.map((line) => `  ${line}\n`).join("")}`,

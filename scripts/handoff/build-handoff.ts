@@ -31,6 +31,8 @@ export interface HandoffQueue {
    * needs options the stack cannot know. Undefined when the worker runs it.
    */
   workerSkips?: string;
+  /** The buckets that notify this queue with their owners (output `technologies.<name>.buckets`), when given. */
+  buckets?: { bucket: string; owner: string }[];
 }
 
 /**
@@ -59,6 +61,8 @@ export interface Handoff {
   queues: HandoffQueue[];
   /** Present when the stack runs the worker on ECS. */
   ecsWorker?: EcsWorkerHandoff;
+  /** The stack's CloudWatch alarms on the queues and the topic it created for them, when its outputs say. */
+  alarms?: { names: string[]; topicArn?: string };
 }
 
 /** Same rules as the worker's credentials schema: a role ARN in any partition, and STS's ExternalId alphabet. */
@@ -85,6 +89,8 @@ const NAMES = {
   workerServiceName: ["worker_service_name"],
   workerConfigLocation: ["worker_config_location"],
   workerCertificateSecrets: ["worker_certificate_secrets"],
+  alarmNames: ["alarm_names"],
+  alarmTopicArn: ["alarm_topic_arn"],
   /** Read only to tell that the stack has an ECS worker. */
   workerOther: ["worker_cluster_arn", "worker_task_role_arn", "worker_execution_role_arn", "worker_log_group"],
 } as const;
@@ -116,6 +122,7 @@ interface QueueCandidate {
   service?: string;
   url?: unknown;
   arn?: unknown;
+  buckets?: unknown;
 }
 
 function field(record: Record<string, unknown>, names: string[]): unknown {
@@ -143,12 +150,41 @@ function queuesFromStructured(name: string, value: unknown, problems: string[]):
       service: typeof service === "string" ? service : undefined,
       url: field(entry, ["url", "queueurl"]),
       arn: field(entry, ["arn", "queuearn"]),
+      buckets: field(entry, ["buckets"]),
     };
   };
   if (Array.isArray(value)) return value.map((entry, index) => describe(`${name}[${index}]`, undefined, entry));
   if (isRecord(value)) return Object.entries(value).map(([key, entry]) => describe(`${name}.${key}`, key, entry));
   problems.push(`${name}: expected a map of technology → queue, or a list of queues, got ${JSON.stringify(value)}`);
   return [];
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** A queue's `buckets` ([{bucket, owner}]), checked; undefined when the outputs do not list them. */
+function notifyingBuckets(candidate: QueueCandidate, problems: string[]): HandoffQueue["buckets"] {
+  if (candidate.buckets === undefined || candidate.buckets === null) return undefined;
+  const where = `${candidate.where}.buckets`;
+  if (!Array.isArray(candidate.buckets)) {
+    problems.push(`${where}: expected a list of {bucket, owner}, got ${JSON.stringify(candidate.buckets)}`);
+    return undefined;
+  }
+  const buckets: { bucket: string; owner: string }[] = [];
+  candidate.buckets.forEach((entry, index) => {
+    const bucket = isRecord(entry) ? entry.bucket : undefined;
+    const owner = isRecord(entry) ? entry.owner : undefined;
+    if (
+      typeof bucket !== "string" ||
+      !BUCKET_NAME.test(bucket) ||
+      typeof owner !== "string" ||
+      !/^\d{12}$/.test(owner)
+    ) {
+      problems.push(
+        `${where}[${index}]: expected {bucket: <S3 bucket name>, owner: <12-digit account>}, got ${JSON.stringify(entry)}`,
+      );
+    } else buckets.push({ bucket, owner });
+  });
+  return buckets;
 }
 
 /** Every way the stack may name its queues; all found are merged. */
@@ -367,6 +403,7 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
         );
       } else queueArn = candidate.arn as string;
     }
+    const buckets = notifyingBuckets(candidate, problems);
     if (resolved === undefined) continue;
     const { technology, service } = resolved;
     const name = candidate.name ?? technology.id;
@@ -396,12 +433,21 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
       queueArn,
       region,
       workerSkips: whyWorkerSkips(service, technology.input),
+      ...(buckets === undefined ? {} : { buckets }),
     });
     if (accountId === "") accountId = /\/(\d{12})\/[^/]+$/.exec(candidate.url)?.[1] ?? "";
   }
 
   if (problems.length > 0) throw new HandoffError(source, problems);
   const bucket = index.find(NAMES.bucket)?.value;
+  const alarmNames = index.find(NAMES.alarmNames)?.value;
+  const alarmTopic = index.find(NAMES.alarmTopicArn)?.value;
+  const alarms = Array.isArray(alarmNames)
+    ? {
+        names: alarmNames.filter((name): name is string => typeof name === "string"),
+        ...(typeof alarmTopic === "string" && alarmTopic !== "" ? { topicArn: alarmTopic } : {}),
+      }
+    : undefined;
   return {
     source,
     format: outputs.format,
@@ -414,5 +460,6 @@ export function buildHandoff(outputs: StackOutputs, source: string): Handoff {
     bucket: typeof bucket === "string" ? bucket : undefined,
     queues,
     ...(ecsWorker === undefined ? {} : { ecsWorker }),
+    ...(alarms === undefined ? {} : { alarms }),
   };
 }

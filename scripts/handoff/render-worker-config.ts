@@ -70,11 +70,15 @@ function queueSettings(queue: HandoffQueue): Record<string, unknown> {
 }
 
 /**
- * The stack's bucket as the only one the worker reads, owned by the stack's account (`x-amz-expected-bucket-owner`),
- * so a notification naming any other bucket fails to the DLQ instead of being read. Without a `bucket` output the
- * worker's default holds: any bucket, owned by the queue's account.
+ * The only buckets the worker reads for a queue, each with its owner (`x-amz-expected-bucket-owner`), so a
+ * notification naming any other bucket fails to the DLQ instead of being read: the buckets the stack says notify the
+ * queue (its own and `sns.external_buckets`), or else the stack's bucket, owned by the stack's account. Without
+ * either the worker's default holds: any bucket, owned by the queue's account.
  */
-function allowedBuckets(handoff: Handoff): { allowed_buckets?: unknown[] } {
+function allowedBuckets(handoff: Handoff, queue: HandoffQueue): { allowed_buckets?: unknown[] } {
+  if (queue.buckets !== undefined && queue.buckets.length > 0) {
+    return { allowed_buckets: queue.buckets.map(({ bucket, owner }) => ({ bucket, owner })) };
+  }
   if (handoff.bucket === undefined) return {};
   return {
     allowed_buckets: [
@@ -105,7 +109,7 @@ export function renderWorkerConfig(handoff: Handoff, options: WorkerConfigOption
       region: queue.region,
       ...queueSettings(queue),
       ...(credentials === undefined ? {} : { credentials }),
-      ...allowedBuckets(handoff),
+      ...allowedBuckets(handoff, queue),
     };
   }
   const config = {
@@ -159,7 +163,9 @@ export function renderWorkerConfig(handoff: Handoff, options: WorkerConfigOption
       | undefined;
     if (allowed !== undefined) {
       allowed.commentBefore =
-        " The only buckets read. Buckets of other accounts that notify this queue (sns.external_buckets) go here as {bucket, owner}.";
+        queue.buckets !== undefined && queue.buckets.length > 0
+          ? " The only buckets read: those that notify this queue, as the stack lists them (its own and sns.external_buckets)."
+          : " The only buckets read. Buckets of other accounts that notify this queue (sns.external_buckets) go here as {bucket, owner}.";
     }
   }
   return document.toString({ lineWidth: 0 });

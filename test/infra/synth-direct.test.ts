@@ -191,6 +191,7 @@ describe("direct delivery: access and outputs", () => {
       queue_url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/acme-vpc`,
       queue_arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:acme-vpc`,
       dead_letter_queue_url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/acme-vpc-dlq`,
+      buckets: [{ bucket: bucketName, owner: ACCOUNT }],
     });
     assert.equal(outputs.waf.service, "aws_sqs_waf");
     assert.equal(outputs.cdn.service, "custom_service");

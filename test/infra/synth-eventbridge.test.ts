@@ -58,8 +58,9 @@ describe("EventBridge rules (DESIGN 6a)", () => {
   });
 
   it("outputs the queues with Devo's service names", () => {
-    const outputs = synth.output("technologies") as Record<string, Record<string, string>>;
+    const outputs = synth.output("technologies") as Record<string, Record<string, unknown>>;
     assert.equal(outputs.service_events.service, "service-events-all");
+    assert.deepEqual(outputs.security_hub.buckets, [], "EventBridge queues carry events, not bucket notifications");
     assert.equal(outputs.security_hub.service, "sqs-cloudwatch-consumer");
     assert.equal(outputs.security_hub.queue_arn, `arn:aws:sqs:${REGION}:${ACCOUNT}:acme-security-hub`);
   });

@@ -110,6 +110,15 @@ describe("SNS fan-out: access", () => {
     ]);
   });
 
+  it("lists, per queue, the buckets that notify it with their owners (the worker's allowed_buckets)", () => {
+    const outputs = synth.output("technologies") as Record<string, { buckets: unknown }>;
+    assert.deepEqual(outputs.cloudtrail.buckets, [
+      { bucket: "acme-central-logs", owner: ACCOUNT },
+      { bucket: "partner-trail-logs", owner: OTHER_ACCOUNT },
+    ]);
+    assert.deepEqual(outputs.vpc.buckets, [{ bucket: "acme-central-logs", owner: ACCOUNT }]);
+  });
+
   it("renders every JSON attribute through jsonencode", () => {
     assertJsonAttributesAreExpressions(synth);
   });

@@ -14,7 +14,8 @@ import { DEMO, startEmbeddedAws, uploadCloudTrailFiles } from "../../scripts/fix
 import { buildHandoff } from "../../scripts/handoff/build-handoff.ts";
 import { HandoffError } from "../../scripts/handoff/handoff-error.ts";
 import { parseStackOutputs } from "../../scripts/handoff/read-stack-outputs.ts";
-import { ECS_CONFIG_FILE, writeHandoff } from "../../scripts/handoff.ts";
+import { alarmsSummary, ECS_CONFIG_FILE, writeHandoff } from "../../scripts/handoff.ts";
+import { BucketGuard, BucketNotAllowedError } from "../../worker/aws/bucket-owner.ts";
 import { validateConfig } from "../../worker/config/load-config.ts";
 import { findService } from "../../worker/services/catalog.ts";
 import { makeTestCerts } from "../helpers/certs.ts";
@@ -212,6 +213,61 @@ describe("npm run handoff", () => {
     assert.equal(document.outputs.devo_1.type, "devo_platform");
     assert.equal(document.outputs.devo_1.config.address, "collector-eu.devo.io");
     assert.equal(config.globals.metrics?.port, 9464);
+  });
+
+  test("each input reads only the buckets the stack says notify its queue, each with its owner", async () => {
+    const out = join(dir, "buckets");
+    await writeHandoff([terraformFixture, "--out-dir", out, "--devo-region", "eu"]);
+    const text = await readFile(join(out, "worker-config.yaml"), "utf8");
+    const inputs = (parseYaml(text) as { inputs: Record<string, { allowed_buckets?: unknown }> }).inputs;
+    const own = { bucket: "acme-security-logs-111122223333", owner: "111122223333" };
+    // The partner's bucket (sns.external_buckets) is read too, expecting its own account as owner.
+    assert.deepEqual(inputs.cloudtrail.allowed_buckets, [own, { bucket: "partner-trail-logs", owner: "444455556666" }]);
+    assert.deepEqual(inputs.vpc_flow_logs.allowed_buckets, [own]);
+    // No bucket notifies the EventBridge queue: the stack's bucket, as for outputs that list no buckets.
+    assert.deepEqual(inputs.security_hub.allowed_buckets, [own]);
+    assert.match(text, /# The only buckets read: those that notify this queue, as the stack lists them/);
+    // As the worker reads it: the partner's objects are fetched expecting the partner as owner, others refused.
+    const config = validateConfig(parseYaml(text), "worker-config.yaml");
+    const cloudtrail = config.inputs.find((input) => input.name === "cloudtrail");
+    assert.ok(cloudtrail !== undefined);
+    const guard = new BucketGuard("cloudtrail", QUEUES.cloudtrail.url, cloudtrail);
+    assert.equal(guard.ownerOf("partner-trail-logs")?.account, "444455556666");
+    assert.equal(guard.ownerOf("acme-security-logs-111122223333")?.account, "111122223333");
+    assert.throws(() => guard.ownerOf("someone-elses-bucket"), BucketNotAllowedError);
+  });
+
+  test("the run reports the stack's alarms and where they go, or that failures will be silent", async () => {
+    const run = await writeHandoff([ecsFixture, "--out-dir", join(dir, "alarms"), "--devo-region", "eu"]);
+    const synth = synthesize(ecsWorkerScenario());
+    assert.deepEqual(run.alarms?.names, synth.output("alarm_names"));
+    assert.ok((run.alarms?.names.length ?? 0) > 0);
+    const withTopic = alarmsSummary({ names: ["a", "b"], topicArn: "arn:aws:sns:eu-west-1:111122223333:acme-alarms" });
+    assert.match(
+      withTopic,
+      /^Alarms: 2 on the queues .* notifying arn:aws:sns:eu-west-1:111122223333:acme-alarms: each e-mail/,
+    );
+    assert.match(alarmsSummary({ names: [] }), /failures will be silent/);
+    // Older outputs without alarm outputs: nothing is said.
+    const old = await writeHandoff([terraformFixture, "--out-dir", join(dir, "no-alarms"), "--devo-region", "eu"]);
+    assert.equal(old.alarms, undefined);
+  });
+
+  test("malformed buckets of a queue are named", () => {
+    const outputs = parseStackOutputs(
+      {
+        role_arn: ROLE,
+        external_id: EXTERNAL_ID,
+        technologies: { cloudtrail: { url: QUEUES.cloudtrail.url, buckets: [{ bucket: "Bad_Name" }] } },
+      },
+      "o.json",
+    );
+    assert.throws(
+      () => buildHandoff(outputs, "o.json"),
+      (error: unknown) =>
+        error instanceof HandoffError &&
+        /technologies\.cloudtrail\.buckets\[0\]: expected \{bucket/.test(error.message),
+    );
   });
 
   test("--default-credentials leaves the credentials out (instance or task role) and still validates", async () => {
