@@ -7,18 +7,17 @@ import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
+import { RUNTIME_V8_FLAGS } from "../worker/cli/runtime-flags.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "../..");
 export const BUNDLE_PATH = resolve(root, "dist/aws-devo-collector.mjs");
 
 /**
  * How the bundle is meant to be started: `node <these> aws-devo-collector.mjs …` (the Dockerfile's ENTRYPOINT and
- * the systemd unit use them; for Deno, `DENO_V8_FLAGS` takes the same flags). V8 sizes the young generation
- * from the machine's memory: 128 MB on a 24 GB host, which a worker streaming a 1 GB object filled to a 282 MB
- * peak. Capped at 16 MB per semi-space the same run peaked at 169 MB, and was faster (smaller, cache-friendly
- * scavenges): `npm run bench`.
+ * the systemd unit use them; for Deno, `DENO_V8_FLAGS` or `--v8-flags` takes the same flags). Started without them
+ * under Node, the worker's `run` restarts itself with them (worker/cli/runtime-flags.ts, where the figures are).
  */
-export const RUNTIME_NODE_ARGS = ["--max-semi-space-size=16"] as const;
+export const RUNTIME_NODE_ARGS = RUNTIME_V8_FLAGS;
 
 /**
  * Some dependencies of the AWS SDK and pino call `require` (and read `__filename`/`__dirname`), which an ES

@@ -3,6 +3,7 @@ import { realpathSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { CommandIo } from "./cli/command-io.ts";
+import { applyRuntimeFlags } from "./cli/runtime-flags.ts";
 
 const USAGE = `aws-devo-collector — AWS logs (S3 + SQS, CloudTrail, CloudWatch) into Devo
 
@@ -89,6 +90,8 @@ if (isProgram()) {
     process.stderr.write(problem);
     process.exit(1);
   }
+  // A long run's memory bound needs V8 settings the command line may lack: the worker brings its own.
+  if (process.argv[2] === "run") applyRuntimeFlags();
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     // Exit explicitly: idle keep-alive sockets of the AWS clients must not hold a finished run open.
     (code) => process.exit(code),

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { RUNTIME_FLAGS_ENV } from "../../worker/cli/runtime-flags.ts";
 import { RUNTIME_NODE_ARGS } from "../build.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "../../..");
@@ -60,12 +61,34 @@ export function workerEntry(): string {
   return resolve(root, process.env.BENCH_WORKER ?? "worker/main.ts");
 }
 
-/** The worker is run as it is deployed, with the runtime flags of the Dockerfile and the systemd unit. */
-export function spawnWorker(args: string[], extraNodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...RUNTIME_NODE_ARGS, ...extraNodeArgs, workerEntry(), ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
-  });
+/**
+ * How a worker is started. `deployed`: as the Dockerfile, the systemd unit and ECS start it, the runtime flags on
+ * node's command line. The others as a user types it from the README, on the TypeScript source, with nothing but
+ * what the worker brings itself: `node-cli` (`node worker/main.ts run`, which is what `npx aws-devo-collector run`
+ * runs), `node-cli-as-started` (the same with the worker's restart turned off, i.e. V8's own sizing), `deno-cli`
+ * (`deno run -A worker/main.ts run`).
+ */
+export type WorkerLaunch = "deployed" | "node-cli" | "node-cli-as-started" | "deno-cli";
+
+const SOURCE_ENTRY = resolve(root, "worker/main.ts");
+const DENO = resolve(root, "node_modules/.bin/deno");
+
+export function spawnWorker(
+  args: string[],
+  extraNodeArgs: string[] = [],
+  launch: WorkerLaunch = "deployed",
+): ChildProcess {
+  const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
+  // What each launch measures is decided here, not by the caller's own AWS_DEVO_COLLECTOR_RUNTIME_FLAGS.
+  delete env[RUNTIME_FLAGS_ENV];
+  const [file, argv] =
+    launch === "deployed"
+      ? [process.execPath, [...RUNTIME_NODE_ARGS, ...extraNodeArgs, workerEntry(), ...args]]
+      : launch === "deno-cli"
+        ? [DENO, ["run", "-A", SOURCE_ENTRY, ...args]]
+        : [process.execPath, [...extraNodeArgs, SOURCE_ENTRY, ...args]];
+  if (launch === "node-cli-as-started") env[RUNTIME_FLAGS_ENV] = "off";
+  return spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"], env });
 }
 
 /**
@@ -76,9 +99,14 @@ export async function runWorkerUntilIdle(
   config: string,
   summaryFile: string,
   extraNodeArgs: string[] = [],
+  launch: WorkerLaunch = "deployed",
 ): Promise<WorkerRun> {
   const started = performance.now();
-  const child = spawnWorker(["run", "--config", config, "--until-idle", "--summary-json", summaryFile], extraNodeArgs);
+  const child = spawnWorker(
+    ["run", "--config", config, "--until-idle", "--summary-json", summaryFile],
+    extraNodeArgs,
+    launch,
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -11,11 +11,20 @@ export interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `worker/main.ts` as its own process (the CLI a user runs), with the runtime running the tests. */
-export function startWorkerProcess(args: string[], env: Record<string, string> = {}): WorkerProcess {
+/**
+ * Starts `worker/main.ts` as its own process (the CLI a user runs), with the runtime running the tests; `unset`
+ * names variables of the tests' environment the worker must not see.
+ */
+export function startWorkerProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  unset: readonly string[] = [],
+): WorkerProcess {
+  const childEnv: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "info", ...env };
+  for (const name of unset) delete childEnv[name];
   const child = spawn(process.execPath, [resolve(root, "worker/main.ts"), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    env: childEnv,
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {

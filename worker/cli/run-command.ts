@@ -14,6 +14,7 @@ import { Pipeline, type RunSummary } from "../pipeline/pipeline.ts";
 import { SqsSource } from "../sources/sqs/sqs-source.ts";
 import { createStateStore, persistenceProblem } from "../state/create-state-store.ts";
 import type { CommandIo } from "./command-io.ts";
+import { RUNTIME_FLAGS_ENV, restartedWithRuntimeFlags, runtimeFlagsMissing } from "./runtime-flags.ts";
 
 export const RUN_USAGE = `aws-devo-collector run --config FILE [options]
 aws-devo-collector run --config-env NAME [options]
@@ -140,6 +141,7 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
         : undefined;
     if (observability) logger.info({ port: observability.port }, "serving /metrics and /healthz");
 
+    const missingFlags = runtimeFlagsMissing();
     logger.info(
       {
         // Devo's identification keys (globals id/name, each input's id) name this collector in its logs.
@@ -148,9 +150,18 @@ export async function runRunCommand(argv: string[], io: CommandIo): Promise<numb
         sources: sources.map((source) => source.id),
         outputs: outputs.map((output) => output.id),
         untilIdle: values["until-idle"],
+        runtime: { restarted: restartedWithRuntimeFlags(), missingFlags },
       },
       "collector started",
     );
+    if (missingFlags.length > 0) {
+      logger.warn(
+        { missingFlags, runtimeFlagsEnv: process.env[RUNTIME_FLAGS_ENV] },
+        `running without ${missingFlags.join(" ")}: memory on large objects may be about twice the bound. ` +
+          "Node: leave AWS_DEVO_COLLECTOR_RUNTIME_FLAGS unset (the worker restarts itself) or pass the flag; " +
+          "Deno: run with -A (the restart needs FFI) or set DENO_V8_FLAGS",
+      );
+    }
     let summary: RunSummary;
     try {
       summary = await pipeline.run(stop.signal, { untilIdle: values["until-idle"] ?? false });
