@@ -15,6 +15,21 @@ export interface Request {
   resourcePolicy?: unknown;
 }
 
+/** The simulation of one request, its resource policy left to the caller. */
+function simulationOf(request: Request) {
+  return {
+    request: {
+      principal: request.principal,
+      action: request.action,
+      resource: { resource: request.resource, accountId: request.resourceAccount },
+      contextVariables: { "aws:SecureTransport": "true", ...request.context },
+    },
+    identityPolicies: (request.identityPolicies ?? []).map((policy, i) => ({ name: `identity-${i}`, policy })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+  };
+}
+
 /**
  * Runs AWS's authorization logic (as modelled by @cloud-copilot/iam-simulate, with AWS's action and condition-key
  * catalog) on one request. Requests are always made over TLS unless the context says otherwise. A simulation that
@@ -23,18 +38,7 @@ export interface Request {
  */
 export async function decide(request: Request): Promise<Decision> {
   const result = await runSimulation(
-    {
-      request: {
-        principal: request.principal,
-        action: request.action,
-        resource: { resource: request.resource, accountId: request.resourceAccount },
-        contextVariables: { "aws:SecureTransport": "true", ...request.context },
-      },
-      identityPolicies: (request.identityPolicies ?? []).map((policy, i) => ({ name: `identity-${i}`, policy })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: request.resourcePolicy,
-    },
+    { ...simulationOf(request), resourcePolicy: request.resourcePolicy },
     { simulationMode: "Strict" },
   );
   if (result.resultType === "error") {
@@ -54,17 +58,7 @@ export async function decide(request: Request): Promise<Decision> {
  * accepted the same policies and action, and the checked one must have ignored nothing but such keys.
  */
 export async function decideWithEncryptionContext(request: Request): Promise<Decision> {
-  const simulation = {
-    request: {
-      principal: request.principal,
-      action: request.action,
-      resource: { resource: request.resource, accountId: request.resourceAccount },
-      contextVariables: { "aws:SecureTransport": "true", ...request.context },
-    },
-    identityPolicies: (request.identityPolicies ?? []).map((policy, i) => ({ name: `identity-${i}`, policy })),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-  };
+  const simulation = simulationOf(request);
   const checked = await runSimulation(
     { ...simulation, resourcePolicy: request.resourcePolicy },
     { simulationMode: "Strict" },
