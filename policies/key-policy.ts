@@ -89,13 +89,16 @@ export function buildKeyPolicy(users: KeyUsers): PolicyDocument {
     });
   }
   if (users.eventRuleArns.length > 0) {
+    // No source condition: EventBridge's requests to KMS for an encrypted target carry no aws:SourceArn or
+    // aws:SourceAccount (AWS's SNS guide says so of encrypted topics; its SQS key-management table grants
+    // events.amazonaws.com these two actions unconditioned), so a condition on them would drop every event, the
+    // dead-letter copy included. Which rules may deliver is the queues' policies' decision (aws:SourceArn there).
     statements.push({
       Sid: "EventBridgeToEncryptedQueues",
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
-      Condition: { ArnEquals: { "aws:SourceArn": oneOrMany(users.eventRuleArns) } },
     });
   }
   const account = { "aws:SourceAccount": where.account };
