@@ -65,10 +65,10 @@ export function workerEntry(): string {
  * How a worker is started. `deployed`: as the Dockerfile, the systemd unit and ECS start it, the runtime flags on
  * node's command line. The others as a user types it from the README, on the TypeScript source, with nothing but
  * what the worker brings itself: `node-cli` (`node worker/main.ts run`, which is what `npx aws-devo-collector run`
- * runs), `node-cli-as-started` (the same with the worker's restart turned off, i.e. V8's own sizing), `deno-cli`
- * (`deno run -A worker/main.ts run`).
+ * runs), `deno-cli` (`deno run -A worker/main.ts run`), and each of these two `-as-started`: the worker's restart
+ * turned off, i.e. V8's own sizing.
  */
-export type WorkerLaunch = "deployed" | "node-cli" | "node-cli-as-started" | "deno-cli";
+export type WorkerLaunch = "deployed" | "node-cli" | "node-cli-as-started" | "deno-cli" | "deno-cli-as-started";
 
 const SOURCE_ENTRY = resolve(root, "worker/main.ts");
 const DENO = resolve(root, "node_modules/.bin/deno");
@@ -84,10 +84,10 @@ export function spawnWorker(
   const [file, argv] =
     launch === "deployed"
       ? [process.execPath, [...RUNTIME_NODE_ARGS, ...extraNodeArgs, workerEntry(), ...args]]
-      : launch === "deno-cli"
+      : launch.startsWith("deno-cli")
         ? [DENO, ["run", "-A", SOURCE_ENTRY, ...args]]
         : [process.execPath, [...extraNodeArgs, SOURCE_ENTRY, ...args]];
-  if (launch === "node-cli-as-started") env[RUNTIME_FLAGS_ENV] = "off";
+  if (launch.endsWith("-as-started")) env[RUNTIME_FLAGS_ENV] = "off";
   return spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"], env });
 }
 
