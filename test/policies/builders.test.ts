@@ -189,7 +189,7 @@ describe("buildKeyPolicy", () => {
     );
   });
 
-  it("adds one statement per service using the key, each bound to its sources", () => {
+  it("adds one statement per service using the key, each bound to its sources where its requests carry them", () => {
     const doc = buildKeyPolicy({
       where,
       trailArns: [trailArn(where, "t")],
@@ -198,7 +198,10 @@ describe("buildKeyPolicy", () => {
       eventRuleArns: ["arn:aws:events:eu-west-1:111122223333:rule/r"],
       producers: new Set(["vended-logs", "config", "guardduty"] as const),
     });
-    for (const s of doc.Statement.slice(1)) {
+    // EventBridge's KMS requests carry no source (policies/key-policy.ts); the queue policies bind it to its rules.
+    const unbound = doc.Statement.filter((s) => s.Condition === undefined).map((s) => s.Sid);
+    assert.deepEqual(unbound, ["AccountAdministersKey", "EventBridgeToEncryptedQueues"]);
+    for (const s of doc.Statement.slice(1).filter((s) => s.Condition !== undefined)) {
       const condition = s.Condition ?? {};
       const keys = Object.values(condition).flatMap((c) => Object.keys(c ?? {}));
       assert.ok(
