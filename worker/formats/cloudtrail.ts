@@ -1,9 +1,8 @@
 import type { DevoEvent } from "../pipeline/event.ts";
 import { countIgnored, countSkipped, type ObjectContext } from "../services/service-definition.ts";
-import { compactJson } from "./json-splitter.ts";
+import { compactJson, type JsonPiece } from "./json-splitter.ts";
 import type { ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
 import { eventSourceLevel, tagLevel } from "./tag.ts";
-import { TopLevelFieldReader } from "./top-level-fields.ts";
 
 export const CLOUDTRAIL_TAG_PREFIX = "cloud.aws.cloudtrail";
 
@@ -138,9 +137,9 @@ export function cloudTrailRecordEvent(
 }
 
 /**
- * The top-level fields that decide a CloudTrail record's event: what `cloudTrailRecordEvent` reads (tag, time, drop,
- * digest and `Records`-container shapes) and what `parse` reads of a whole top-level value (CloudWatch Logs payloads,
- * EventBridge envelopes). A record is never parsed in full when these tell everything.
+ * The depth-1 fields that decide the event of a record of a log file's `Records` array: what `cloudTrailRecordEvent`
+ * reads (tag, time, drop, digest and `Records`-container shapes). The JSON scanner reads them while it frames each
+ * record (`JsonSplitOptions.fields`), so that a record is not parsed in full when they tell everything.
  */
 export const CLOUDTRAIL_FIELDS = [
   "eventSource",
@@ -155,25 +154,29 @@ export const CLOUDTRAIL_FIELDS = [
   "logFiles",
   "Records",
   "eventVersion",
-  "messageType",
-  "detail-type",
-  "detail",
 ] as const;
 
-/** One reader for every CloudTrail object: it keeps no state between records. */
-const fieldReader = new TopLevelFieldReader(CLOUDTRAIL_FIELDS);
-
 /**
- * Whether CloudTrail formats built without an explicit `fastFields` use the field reader: off, as measured it is no
- * faster than JSON.parse on Node 24 (docs/performance.md): V8's JSON.parse scans and builds in C++ at about the cost
- * of a JavaScript loop that only reads each character with charCodeAt, and the reader must read and check each one.
+ * Whether CloudTrail formats built without an explicit `fastFields` read the fields while framing: on. It gives
+ * the same events as JSON.parse of every record (property tests; docs/performance.md for the measurements).
  */
 let fieldReaderByDefault = false;
 
-/** Turns the field reader on or off for formats that do not choose (the bench measures both ways). */
+/** Turns the field reading on or off for formats that do not choose (the bench measures both ways). */
 export function useCloudTrailFieldReader(on: boolean): void {
   fieldReaderByDefault = on;
 }
+
+const FRAMING = { kind: "json", split: { splitKeys: ["Records"], strict: true } } as const;
+const FRAMING_LENIENT = { kind: "json", split: { splitKeys: ["Records"], strict: false } } as const;
+const FRAMING_FIELDS = {
+  kind: "json",
+  split: { splitKeys: ["Records"], strict: true, fields: CLOUDTRAIL_FIELDS },
+} as const;
+const FRAMING_FIELDS_LENIENT = {
+  kind: "json",
+  split: { splitKeys: ["Records"], strict: false, fields: CLOUDTRAIL_FIELDS },
+} as const;
 
 /**
  * CloudTrail objects: log files `{"Records":[…]}` (the array streamed element by element), and, for Firehose
@@ -181,17 +184,20 @@ export function useCloudTrailFieldReader(on: boolean): void {
  * "AWS API Call via CloudTrail" events, or inside CloudWatch Logs subscription payloads of a CloudTrail log group.
  * Digest files are recognised by key or by shape and give no events.
  *
- * `fastFields` (default: see `useCloudTrailFieldReader`) reads only the fields of CLOUDTRAIL_FIELDS from each
- * record's text instead of parsing it in full (the events are the same: the reader validates the whole record and
- * defers to JSON.parse whenever it is not sure); false parses every record, as the property tests' reference.
+ * `fastFields` (default: see `useCloudTrailFieldReader`) has the JSON scanner read the fields of CLOUDTRAIL_FIELDS of
+ * each `Records` element while it frames it, validating the element as JSON.parse would, instead of parsing the
+ * element in full (the events are the same: when the scanner is not sure, the element is parsed as before); false
+ * parses every record, as the property tests' reference. Whole top-level values are always parsed.
  */
 export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean, fastFields?: boolean): ObjectFormat {
   return {
-    framing: { kind: "json", split: { splitKeys: ["Records"], strict } },
+    get framing() {
+      if (fastFields ?? fieldReaderByDefault) return strict ? FRAMING_FIELDS : FRAMING_FIELDS_LENIENT;
+      return strict ? FRAMING : FRAMING_LENIENT;
+    },
     open(context: ObjectContext): RecordParser {
       const tagging = cloudTrailTagging(context.options, fixedLevel, context.pulledFrom);
       const digest = isDigestKey(context.key);
-      const fast = fastFields ?? fieldReaderByDefault;
       const add = (parsed: unknown, text: string, out: DevoEvent[]): void => {
         const event = cloudTrailRecordEvent(parsed, text, tagging, context);
         if (event) out.push(event);
@@ -202,12 +208,11 @@ export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean
             if (record.from === "") countIgnored(context.stats, "CloudTrail digest file");
             return;
           }
-          if (fast) {
-            const fields = readFields(record.text);
-            if (fields !== undefined && (record.from !== "" || !needsWholeValue(fields))) {
-              add(fields, record.text, out);
-              return;
-            }
+          // The JSON scanner's pieces are the records; `fields` is there when it read them (`JsonPiece.fields`).
+          const fields = (record as Partial<Pick<JsonPiece, "fields">>).fields;
+          if (fields !== undefined && record.from !== "") {
+            add(fieldsObject(fields), record.text, out);
+            return;
           }
           let parsed: unknown;
           try {
@@ -236,12 +241,10 @@ export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean
 }
 
 /**
- * The fields of CLOUDTRAIL_FIELDS from a record's text, in one object shape (absent keys undefined), or `undefined`
- * when the reader is not sure and the record must be parsed in full.
+ * The values of CLOUDTRAIL_FIELDS (same order) as a record that `cloudTrailRecordEvent` reads as it reads a parsed
+ * one: one object shape, absent keys undefined, a value of another type than string `null`.
  */
-function readFields(text: string): Record<string, unknown> | undefined {
-  if (!fieldReader.read(text)) return undefined;
-  const v = fieldReader.values;
+function fieldsObject(v: readonly (string | null | undefined)[]): Record<string, unknown> {
   return {
     eventSource: v[0],
     eventName: v[1],
@@ -255,20 +258,7 @@ function readFields(text: string): Record<string, unknown> | undefined {
     logFiles: v[9],
     Records: v[10],
     eventVersion: v[11],
-    messageType: v[12],
-    "detail-type": v[13],
-    detail: v[14],
   };
-}
-
-/**
- * Whether a whole top-level value may be a CloudWatch Logs payload or an EventBridge envelope, which `parse` reads
- * from the parsed value (a conservative test: when in doubt, the value is parsed in full).
- */
-function needsWholeValue(fields: Record<string, unknown>): boolean {
-  return (
-    typeof fields.messageType === "string" || (typeof fields["detail-type"] === "string" && fields.detail !== undefined)
-  );
 }
 
 /** CloudWatch Logs subscription payload of a CloudTrail log group: each log event's message is one record. */

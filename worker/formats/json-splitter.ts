@@ -20,6 +20,13 @@ export interface JsonPiece {
   from: string;
   /** Bytes of an `oversize` record. */
   size?: number;
+  /**
+   * Only with the `fields` option, on a `record` that is an object element of a split array and that the scan proved
+   * to be valid JSON (JSON.parse of `text` would succeed): the value of each of `fields` (same index), as JSON.parse
+   * would give it at the object's depth 1: a string, `null` for a value of another type, `undefined` when the key is
+   * absent (of duplicate keys, the last). Absent whenever the scan was not sure: parse `text` then.
+   */
+  fields?: (string | null | undefined)[];
 }
 
 export interface JsonSplitOptions {
@@ -43,6 +50,11 @@ export interface JsonSplitOptions {
    * Applies to top-level values when there are no `splitKeys`.
    */
   lineResync?: boolean;
+  /**
+   * Depth-1 keys of each object element of a `splitKeys` array whose values the scan reads while it frames the
+   * record, validating the whole record as JSON.parse would on the way (see `JsonPiece.fields`). ASCII names only.
+   */
+  fields?: readonly string[];
 }
 
 const QUOTE = 0x22;
@@ -56,6 +68,48 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
+
+// States of the validating scan of a record (`fields`): what the next byte outside a string may be.
+const V_VALUE = 0; // a value (after ':', or after ',' in an array)
+const V_VALUE_OR_CLOSE = 1; // a value or ']' (after '[')
+const V_KEY = 2; // a key (after ',' in an object)
+const V_KEY_OR_CLOSE = 3; // a key or '}' (after '{')
+const V_COLON = 4; // ':' after a key
+const V_AFTER = 5; // ',' or a closing bracket, after a value
+const V_KEY_STRING = 6; // inside a key
+const V_VALUE_STRING = 7; // inside a string value
+const V_MINUS = 8; // numbers: after '-'
+const V_ZERO = 9; // after a leading 0 (may end)
+const V_INT = 10; // in the integer digits (may end)
+const V_DOT = 11; // after '.'
+const V_FRAC = 12; // in the fraction digits (may end)
+const V_EXP_MARK = 13; // after 'e' or 'E'
+const V_EXP_SIGN = 14; // after the exponent's sign
+const V_EXP = 15; // in the exponent digits (may end)
+const V_LITERAL = 16; // + index in LITERALS of the next byte of true, false or null
+const LITERALS = Uint8Array.from([
+  0x74, 0x72, 0x75, 0x65, 0, 0x66, 0x61, 0x6c, 0x73, 0x65, 0, 0x6e, 0x75, 0x6c, 0x6c, 0,
+]);
+const IN_OBJECT = 1;
+const IN_ARRAY = 2;
+const FIELD_STRING = 1;
+const FIELD_OTHER = 2;
+
+/** Whether a number may end in this state. */
+function numberMayEnd(state: number): boolean {
+  return state === V_INT || state === V_ZERO || state === V_FRAC || state === V_EXP;
+}
+
+/** Whether `c` may follow a backslash in a JSON string (other than `u`). */
+function isSimpleEscape(c: number): boolean {
+  return (
+    c === QUOTE || c === BACKSLASH || c === 0x2f || c === 0x6e || c === 0x74 || c === 0x72 || c === 0x62 || c === 0x66
+  );
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
 
 const MODE_BETWEEN = 0; // depth 0, between top-level values
 const MODE_VALUE = 1; // inside a top-level value that is kept whole (until a split key proves it a container)
@@ -121,6 +175,23 @@ export class JsonSplitter {
 
   private garbageOffset = -1;
 
+  // The validating scan of a record with `fields` (see scanFields); `fieldsActive` while it is still sure.
+  private readonly fieldNames: readonly Uint8Array[];
+  /** Indexes of `fieldNames` by length. */
+  private readonly fieldsByLength: (number[] | undefined)[] = [];
+  private fieldsActive = false;
+  private fieldState = V_KEY_OR_CLOSE;
+  /** Container of each nesting level of the record (1: the record itself). */
+  private fieldStack: Uint8Array = new Uint8Array(0);
+  /** The wanted key whose value comes next at depth 1, or -1. */
+  private fieldKey = -1;
+  /** Offsets (in the record) where the depth-1 key or wanted string value being scanned starts. */
+  private keyStartInRecord = 0;
+  private valueStartInRecord = 0;
+  private readonly fieldKinds: Uint8Array;
+  private readonly fieldStarts: Int32Array;
+  private readonly fieldEnds: Int32Array;
+
   constructor(options: JsonSplitOptions = {}) {
     this.splitKeys = new Set(options.splitKeys ?? []);
     this.splitTopLevelArrays = options.splitTopLevelArrays ?? false;
@@ -128,6 +199,17 @@ export class JsonSplitter {
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.maxDepth = options.maxDepth ?? MAX_RECORD_DEPTH;
     this.lineResync = (options.lineResync ?? false) && !this.strict && this.splitKeys.size === 0;
+    const encoder = new TextEncoder();
+    this.fieldNames = (this.splitKeys.size > 0 ? (options.fields ?? []) : []).map((name) => encoder.encode(name));
+    this.fieldNames.forEach((name, k) => {
+      const list = this.fieldsByLength[name.length] ?? [];
+      list.push(k);
+      this.fieldsByLength[name.length] = list;
+    });
+    this.fieldKinds = new Uint8Array(this.fieldNames.length);
+    this.fieldStarts = new Int32Array(this.fieldNames.length);
+    this.fieldEnds = new Int32Array(this.fieldNames.length);
+    if (this.fieldNames.length > 0) this.fieldStack = new Uint8Array(Math.min(this.maxDepth, 4096) + 2);
   }
 
   /** Bytes scanned so far. */
@@ -146,7 +228,9 @@ export class JsonSplitter {
     this.lfPending = false;
     const resyncing = this.lineResync && this.mode === MODE_VALUE && this.pieceActive;
     if (resyncing && lfBefore && chunk[0] === OPEN_BRACE) this.resync(out);
-    else if (this.inString && !resyncing) {
+    else if (this.inString && this.fieldsActive) {
+      this.inString = false; // scanFields goes on with the string (its state says so)
+    } else if (this.inString && !resyncing) {
       const end = this.findStringEnd(chunk, 0);
       if (end < 0) {
         this.saveChunkTail(chunk);
@@ -157,8 +241,9 @@ export class JsonSplitter {
     }
     for (; i < n; i++) {
       if (this.pieceActive && !this.pieceScalar && (this.mode === MODE_CONTAINER || this.splitKeys.size === 0)) {
-        i =
-          this.lineResync && this.mode === MODE_VALUE
+        i = this.fieldsActive
+          ? this.scanFields(chunk, i, out)
+          : this.lineResync && this.mode === MODE_VALUE
             ? this.scanRecordBodyResync(chunk, i, out)
             : this.scanRecordBody(chunk, i, out);
         if (i >= n) break;
@@ -197,6 +282,7 @@ export class JsonSplitter {
           this.enterSplitArray(this.lastKey);
         } else if (this.depth === this.elementDepth && !this.pieceActive) {
           this.startPiece(i, false);
+          if (c === OPEN_BRACE && this.fieldNames.length > 0) this.startFields();
         }
         this.depth++;
         if (this.depth === 1) this.expectKey = false;
@@ -266,6 +352,7 @@ export class JsonSplitter {
 
   private startPiece(i: number, scalar: boolean): void {
     this.pieceActive = true;
+    this.fieldsActive = false;
     this.pieceScalar = scalar;
     this.pieceDepth = this.depth;
     this.pieceStart = i;
@@ -282,6 +369,8 @@ export class JsonSplitter {
   private endPiece(chunk: Uint8Array, end: number, out: JsonPiece[]): void {
     this.pieceActive = false;
     this.pieceScalar = false;
+    const withFields = this.fieldsActive;
+    this.fieldsActive = false;
     const length = this.pieceBytes + end - this.pieceStart;
     if (this.pieceDeep) {
       out.push({ kind: "deep", text: "", offset: this.pieceOffset, from: this.pieceFrom });
@@ -292,16 +381,44 @@ export class JsonSplitter {
       out.push({ kind: "oversize", text: "", offset: this.pieceOffset, from: this.pieceFrom, size: length });
       return;
     }
-    let text: string;
+    let bytes: Uint8Array;
     if (this.pieceParts.length === 0) {
-      text = this.decoder.decode(chunk.subarray(this.pieceStart, end));
+      bytes = chunk.subarray(this.pieceStart, end);
     } else {
       this.pieceParts.push(chunk.subarray(this.pieceStart, end));
-      text = this.decoder.decode(concatBytes(this.pieceParts, length));
+      bytes = concatBytes(this.pieceParts, length);
       this.pieceParts = [];
     }
-    if (this.pieceWhitespace) text = compactJson(text);
-    out.push({ kind: "record", text, offset: this.pieceOffset, from: this.pieceFrom });
+    const raw = this.decoder.decode(bytes);
+    const text = this.pieceWhitespace ? compactJson(raw) : raw;
+    if (withFields) {
+      const fields = this.takeFields(raw, bytes);
+      out.push({ kind: "record", text, offset: this.pieceOffset, from: this.pieceFrom, fields });
+    } else {
+      out.push({ kind: "record", text, offset: this.pieceOffset, from: this.pieceFrom });
+    }
+  }
+
+  /**
+   * The values captured by scanFields, from the record's text as decoded. Each value lies between two ASCII quotes,
+   * so it decodes alone to what it is in the whole text; when every byte of the record decoded to one character
+   * (ASCII, or invalid bytes each replaced by U+FFFD), byte offsets are character offsets and a slice is enough.
+   */
+  private takeFields(raw: string, bytes: Uint8Array): (string | null | undefined)[] {
+    const kinds = this.fieldKinds;
+    const fields: (string | null | undefined)[] = new Array(kinds.length);
+    const sameOffsets = raw.length === bytes.length;
+    for (let k = 0; k < kinds.length; k++) {
+      const kind = kinds[k];
+      if (kind === FIELD_STRING) {
+        const start = this.fieldStarts[k];
+        const end = this.fieldEnds[k];
+        fields[k] = sameOffsets ? raw.slice(start, end) : this.decoder.decode(bytes.subarray(start, end));
+      } else {
+        fields[k] = kind === FIELD_OTHER ? null : undefined;
+      }
+    }
+    return fields;
   }
 
   private saveChunkTail(chunk: Uint8Array): void {
@@ -313,6 +430,7 @@ export class JsonSplitter {
       if (keeping && this.pieceBytes > this.maxRecordBytes) {
         this.pieceOversize = true;
         this.pieceParts = [];
+        if (this.fieldsActive) this.stopFields();
       } else if (keeping) {
         // A copy: the producer may reuse its buffer for the next chunk.
         this.pieceParts.push(chunk.slice(this.pieceStart));
@@ -418,6 +536,242 @@ export class JsonSplitter {
   private setDeep(): void {
     this.pieceDeep = true;
     this.pieceParts = [];
+    if (this.fieldsActive) this.stopFields();
+  }
+
+  /** Starts the validating scan of a record: its `{` was just seen (the general loop counts its depth). */
+  private startFields(): void {
+    this.fieldsActive = true;
+    this.fieldState = V_KEY_OR_CLOSE;
+    this.fieldStack[1] = IN_OBJECT;
+    this.fieldKey = -1;
+    this.fieldKinds.fill(0);
+  }
+
+  /**
+   * Gives up reading fields from the record being scanned (not sure of it): it is framed on as without `fields`, and
+   * its piece has none. A string being scanned is then to be ended by findStringEnd.
+   */
+  private stopFields(): void {
+    if (this.fieldState === V_KEY_STRING || this.fieldState === V_VALUE_STRING) this.inString = true;
+    this.fieldsActive = false;
+  }
+
+  /**
+   * scanRecordBody for a record whose fields are read (`fields`): the same framing, and on the way a check of every
+   * byte against JSON's grammar (as JSON.parse: strings without control characters and with valid escapes, numbers,
+   * literals, brackets that match, keys and values in their places) and the capture of the wanted depth-1 values.
+   * Whatever it is not sure of (a grammar error, an escape in a depth-1 key or a wanted value, an escape cut by the
+   * chunk's end, nesting deeper than tracked), it gives up with stopFields and the record is framed by
+   * scanRecordBody from there: its piece has no fields, and the parser decides with JSON.parse as before. Returns as
+   * scanRecordBody does; its state between chunks is in `fieldState` (a string goes on when it is a string state).
+   */
+  private scanFields(chunk: Uint8Array, from: number, out: JsonPiece[]): number {
+    const n = chunk.length;
+    const pieceDepth = this.pieceDepth;
+    const stack = this.fieldStack;
+    const base = this.consumed - this.pieceOffset; // offset in the record of chunk[0]
+    let depth = this.depth;
+    let state = this.fieldState;
+    let whitespace = this.pieceWhitespace;
+    let i = from;
+    for (;;) {
+      if (state === V_KEY_STRING || state === V_VALUE_STRING) {
+        // Inside a string: an escape where a value is read or a key compared is left to JSON.parse.
+        const atTop = depth - pieceDepth === 1;
+        const watched = atTop && (state === V_KEY_STRING || this.fieldKey >= 0);
+        for (;;) {
+          i = stringStop(chunk, i, n);
+          if (i >= n) {
+            this.inString = true;
+            this.saveFields(state, depth, whitespace);
+            return n;
+          }
+          const c = chunk[i];
+          if (c === QUOTE) break;
+          if (c === BACKSLASH) {
+            if (watched || i + 1 >= n) return this.giveUpInString(chunk, i, state, depth, whitespace, out);
+            const e = chunk[i + 1];
+            if (isSimpleEscape(e)) {
+              i += 2;
+              continue;
+            }
+            if (
+              e !== 0x75 ||
+              i + 5 >= n ||
+              !isHex(chunk[i + 2]) ||
+              !isHex(chunk[i + 3]) ||
+              !isHex(chunk[i + 4]) ||
+              !isHex(chunk[i + 5])
+            ) {
+              return this.giveUpInString(chunk, i, state, depth, whitespace, out);
+            }
+            i += 6;
+            continue;
+          }
+          return this.giveUpInString(chunk, i, state, depth, whitespace, out);
+        }
+        // The closing quote.
+        if (atTop) {
+          if (state === V_KEY_STRING) {
+            this.fieldKey = this.wantedKey(chunk, this.keyStartInRecord, base + i);
+          } else if (this.fieldKey >= 0) {
+            const k = this.fieldKey;
+            this.fieldKinds[k] = FIELD_STRING;
+            this.fieldStarts[k] = this.valueStartInRecord;
+            this.fieldEnds[k] = base + i;
+            this.fieldKey = -1;
+          }
+        }
+        state = state === V_KEY_STRING ? V_COLON : V_AFTER;
+        i++;
+      }
+      if (i >= n) break;
+      const c = chunk[i];
+      if (c === QUOTE) {
+        if (state === V_KEY || state === V_KEY_OR_CLOSE) {
+          state = V_KEY_STRING;
+          this.keyStartInRecord = base + i + 1;
+        } else if (state <= V_VALUE_OR_CLOSE) {
+          state = V_VALUE_STRING;
+          this.valueStartInRecord = base + i + 1;
+        } else {
+          return this.giveUp(chunk, i, state, depth, whitespace, out);
+        }
+      } else if (c === 0x3a) {
+        if (state !== V_COLON) return this.giveUp(chunk, i, state, depth, whitespace, out);
+        state = V_VALUE;
+      } else if (c === COMMA) {
+        if (state !== V_AFTER && !numberMayEnd(state)) return this.giveUp(chunk, i, state, depth, whitespace, out);
+        state = stack[depth - pieceDepth] === IN_OBJECT ? V_KEY : V_VALUE;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        const level = depth - pieceDepth + 1;
+        if (state > V_VALUE_OR_CLOSE || level >= stack.length) {
+          return this.giveUp(chunk, i, state, depth, whitespace, out);
+        }
+        if (level === 2 && this.fieldKey >= 0) this.otherValue();
+        stack[level] = c === OPEN_BRACE ? IN_OBJECT : IN_ARRAY;
+        state = c === OPEN_BRACE ? V_KEY_OR_CLOSE : V_VALUE_OR_CLOSE;
+        depth++;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        const level = depth - pieceDepth;
+        const fits =
+          c === CLOSE_BRACE
+            ? stack[level] === IN_OBJECT && (state === V_AFTER || state === V_KEY_OR_CLOSE || numberMayEnd(state))
+            : stack[level] === IN_ARRAY && (state === V_AFTER || state === V_VALUE_OR_CLOSE || numberMayEnd(state));
+        if (!fits) return this.giveUp(chunk, i, state, depth, whitespace, out);
+        state = V_AFTER;
+        if (level === 1) {
+          // The record's own closing bracket: the general loop ends the record there.
+          this.saveFields(state, depth, whitespace);
+          return i;
+        }
+        depth--;
+      } else if (c === SPACE || c === LF || c === CR || c === TAB) {
+        if (state >= V_MINUS) {
+          if (!numberMayEnd(state)) return this.giveUp(chunk, i, state, depth, whitespace, out);
+          state = V_AFTER;
+        }
+        whitespace = true;
+      } else if (state <= V_VALUE_OR_CLOSE) {
+        // A number or a literal starts.
+        if (c === 0x74) state = V_LITERAL + 1;
+        else if (c === 0x66) state = V_LITERAL + 6;
+        else if (c === 0x6e) state = V_LITERAL + 12;
+        else if (c === 0x2d) state = V_MINUS;
+        else if (c === 0x30) state = V_ZERO;
+        else if (c > 0x30 && c <= 0x39) state = V_INT;
+        else return this.giveUp(chunk, i, state, depth, whitespace, out);
+        if (this.fieldKey >= 0 && depth - pieceDepth === 1) this.otherValue();
+      } else if (state >= V_LITERAL) {
+        if (LITERALS[state - V_LITERAL] !== c) return this.giveUp(chunk, i, state, depth, whitespace, out);
+        state++;
+        if (LITERALS[state - V_LITERAL] === 0) state = V_AFTER;
+      } else {
+        const next = numberState(state, c);
+        if (next < 0) return this.giveUp(chunk, i, state, depth, whitespace, out);
+        state = next;
+      }
+      i++;
+    }
+    this.saveFields(state, depth, whitespace);
+    return n;
+  }
+
+  private saveFields(state: number, depth: number, whitespace: boolean): void {
+    this.fieldState = state;
+    this.depth = depth;
+    this.pieceWhitespace = whitespace;
+  }
+
+  /** A wanted key's value is not a string: present, `null`. */
+  private otherValue(): void {
+    this.fieldKinds[this.fieldKey] = FIELD_OTHER;
+    this.fieldKey = -1;
+  }
+
+  /** scanFields gives up at `chunk[i]`, outside strings: scanRecordBody frames the rest of the record from there. */
+  private giveUp(
+    chunk: Uint8Array,
+    i: number,
+    state: number,
+    depth: number,
+    whitespace: boolean,
+    out: JsonPiece[],
+  ): number {
+    this.saveFields(state, depth, whitespace);
+    this.stopFields();
+    return this.scanRecordBody(chunk, i, out);
+  }
+
+  /** scanFields gives up at `chunk[i]` (not escaped), inside a string: its end is found, then as giveUp. */
+  private giveUpInString(
+    chunk: Uint8Array,
+    i: number,
+    state: number,
+    depth: number,
+    whitespace: boolean,
+    out: JsonPiece[],
+  ): number {
+    this.saveFields(state, depth, whitespace);
+    this.stopFields();
+    this.inString = false;
+    this.pendingEscape = false;
+    const end = this.findStringEnd(chunk, i);
+    if (end < 0) {
+      this.inString = true;
+      return chunk.length;
+    }
+    return this.scanRecordBody(chunk, end + 1, out);
+  }
+
+  /**
+   * Index of the wanted key whose name is the record's bytes [start, end) (offsets in the record), or -1. Wanted
+   * names are ASCII and the key has no escape, so comparing bytes is comparing the decoded strings.
+   */
+  private wantedKey(chunk: Uint8Array, start: number, end: number): number {
+    const candidates = this.fieldsByLength[end - start];
+    if (candidates === undefined) return -1;
+    let bytes = chunk;
+    let at = start - (this.consumed - this.pieceOffset);
+    if (at < 0) {
+      // The key began in an earlier chunk: its bytes are in the parts kept of the record.
+      const upTo = end - (this.consumed - this.pieceOffset);
+      bytes = concatBytes([...this.pieceParts, chunk.subarray(this.pieceStart, upTo)]);
+      at = start;
+    }
+    for (const k of candidates) {
+      const name = this.fieldNames[k];
+      let same = true;
+      for (let j = 0; j < name.length; j++) {
+        if (bytes[at + j] !== name[j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return k;
+    }
+    return -1;
   }
 
   /** Gives up the record being scanned as cut short; scanning goes on between top-level values. */
@@ -480,6 +834,52 @@ export class JsonSplitter {
   private fail(i: number, why: string): never {
     const at = i < 0 ? this.consumed : this.consumed + i;
     throw new ObjectReadError(`invalid JSON at byte ${at}: ${why}`);
+  }
+}
+
+/** Index of the first quote, backslash or control character in `chunk[i, n)`, or `n`: the bytes a string ends at. */
+function stringStop(chunk: Uint8Array, i: number, n: number): number {
+  // Four bytes a turn: a third of the loop's own instructions per byte (bounds, overflow and interrupt checks).
+  const last4 = n - 4;
+  while (i <= last4) {
+    const a = chunk[i];
+    if ((a <= QUOTE && a !== SPACE && a !== 0x21) || a === BACKSLASH) return i;
+    const b = chunk[i + 1];
+    if ((b <= QUOTE && b !== SPACE && b !== 0x21) || b === BACKSLASH) return i + 1;
+    const c = chunk[i + 2];
+    if ((c <= QUOTE && c !== SPACE && c !== 0x21) || c === BACKSLASH) return i + 2;
+    const d = chunk[i + 3];
+    if ((d <= QUOTE && d !== SPACE && d !== 0x21) || d === BACKSLASH) return i + 3;
+    i += 4;
+  }
+  for (; i < n; i++) {
+    const c = chunk[i];
+    if ((c <= QUOTE && c !== SPACE && c !== 0x21) || c === BACKSLASH) return i;
+  }
+  return n;
+}
+
+/** The state after byte `c` in a number in state `state`, or -1 when `c` cannot come there. */
+function numberState(state: number, c: number): number {
+  const digit = c >= 0x30 && c <= 0x39;
+  switch (state) {
+    case V_MINUS:
+      return c === 0x30 ? V_ZERO : digit ? V_INT : -1;
+    case V_INT:
+      return digit ? V_INT : c === 0x2e ? V_DOT : c === 0x65 || c === 0x45 ? V_EXP_MARK : -1;
+    case V_ZERO:
+      return c === 0x2e ? V_DOT : c === 0x65 || c === 0x45 ? V_EXP_MARK : -1;
+    case V_DOT:
+      return digit ? V_FRAC : -1;
+    case V_FRAC:
+      return digit ? V_FRAC : c === 0x65 || c === 0x45 ? V_EXP_MARK : -1;
+    case V_EXP_MARK:
+      return digit ? V_EXP : c === 0x2b || c === 0x2d ? V_EXP_SIGN : -1;
+    case V_EXP_SIGN:
+    case V_EXP:
+      return digit ? V_EXP : -1;
+    default:
+      return -1;
   }
 }
 

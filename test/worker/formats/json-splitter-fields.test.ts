@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { CLOUDTRAIL_FIELDS } from "../../../worker/formats/cloudtrail.ts";
+import { type JsonPiece, JsonSplitter } from "../../../worker/formats/json-splitter.ts";
+import { pushAtCuts } from "../../helpers/push-at-cuts.ts";
+
+const encoder = new TextEncoder();
+const WANTED: readonly string[] = CLOUDTRAIL_FIELDS;
+
+// Texts as a writer could produce them: wanted keys (duplicated, nested, escaped), escapes, Unicode, whitespace.
+const ws = fc.constantFrom("", "", "", " ", "\n", "\t", "\r\n  ");
+const stringBody = fc
+  .array(
+    fc.oneof(
+      { weight: 5, arbitrary: fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s).slice(1, -1)) },
+      { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 3 }).map((s) => JSON.stringify(s).slice(1, -1)) },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          '\\"',
+          "\\\\",
+          "\\/",
+          "\\n",
+          "\\u0041",
+          "\\ud83d\\ude00",
+          "\\ud800",
+          "é",
+          "😀",
+          "{",
+          "]",
+          ":",
+          ",",
+        ),
+      },
+    ),
+    { maxLength: 4 },
+  )
+  .map((parts) => parts.join(""));
+const key = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...WANTED) },
+  { weight: 1, arbitrary: fc.constantFrom("event\\u004eame", "eventname", "eventName ", "", "x") },
+  { weight: 2, arbitrary: stringBody },
+);
+const number = fc.oneof(
+  fc.integer().map(String),
+  fc.constantFrom("-0", "0.5", "1e5", "1E+5", "-1.5e-3", "1e999", "12345678901234567890"),
+);
+const { value } = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    fc.constantFrom("true", "false", "null"),
+    number,
+    stringBody.map((s) => `"${s}"`),
+    fc.constantFrom('"s3.amazonaws.com"', '"GetObject"', '"2026-11-22T10:20:30Z"', '"Insight"', '"eu-west-1"'),
+    tie("object"),
+    tie("array"),
+  ),
+  object: fc
+    .array(fc.tuple(ws, key, ws, ws, tie("value"), ws), { maxLength: 6 })
+    .map((ms) => `{${ms.map(([a, k, b, c, v, d]) => `${a}"${k}"${b}:${c}${v}${d}`).join(",")}}`),
+  array: fc
+    .array(fc.tuple(ws, tie("value"), ws), { maxLength: 4 })
+    .map((items) => `[${items.map(([a, v, b]) => `${a}${v}${b}`).join(",")}]`),
+}));
+const record = fc
+  .array(fc.tuple(ws, key, ws, value), { maxLength: 10 })
+  .map((ms) => `{${ms.map(([a, k, b, v]) => `${a}"${k}"${b}:${v}`).join(",")}}`);
+
+/** A text cut, or with a byte inserted or replaced: mostly invalid JSON (the splitter still frames it). */
+const mutated = fc
+  .tuple(
+    record,
+    fc.nat(),
+    fc.integer({ min: 0, max: 2 }),
+    fc.constantFrom('"', "\\", "{", "}", "[", "]", ",", ":", "\u0001", "x", "0", "-", ".", "e", "t", " "),
+  )
+  .map(([text, at, how, char]) => {
+    const i = at % (text.length + 1);
+    if (how === 0) return text.slice(0, i) + text.slice(i + 1);
+    if (how === 1) return text.slice(0, i) + char + text.slice(i);
+    return text.slice(0, i) + char + text.slice(i + 1);
+  });
+const element = fc.oneof(
+  { weight: 4, arbitrary: record },
+  { weight: 2, arbitrary: mutated },
+  { weight: 1, arbitrary: value },
+);
+
+function expectedFields(text: string): (string | null | undefined)[] | "invalid" {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "invalid";
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return "invalid";
+  const object = parsed as Record<string, unknown>;
+  return WANTED.map((k) => (Object.hasOwn(object, k) ? (typeof object[k] === "string" ? object[k] : null) : undefined));
+}
+
+function split(body: Uint8Array, cuts: number[], fields: boolean): JsonPiece[] {
+  const splitter = new JsonSplitter({ splitKeys: ["Records"], strict: false, fields: fields ? WANTED : undefined });
+  return pushAtCuts(splitter, body, cuts);
+}
+
+describe("JsonSplitter fields (property)", () => {
+  it("frames exactly as without fields, and every field it reads is JSON.parse's, cut anywhere", () => {
+    let read = 0;
+    let records = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(ws, element), { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        (elements, cutsAt, oneByte) => {
+          const body = encoder.encode(`{"Records":[${elements.map(([a, e]) => a + e).join(",")}]}`);
+          const cuts = oneByte ? [...body.keys()] : cutsAt.map((c) => c % (body.length + 1));
+          const plain = split(body, cuts, false);
+          const withFields = split(body, cuts, true);
+          assert.deepEqual(
+            withFields.map(({ fields: _fields, ...piece }) => piece),
+            plain,
+            "the same pieces as without fields",
+          );
+          for (const piece of withFields) {
+            if (piece.kind !== "record") continue;
+            records++;
+            if (piece.fields === undefined) continue;
+            read++;
+            const expected = expectedFields(piece.text);
+            assert.notEqual(
+              expected,
+              "invalid",
+              `read fields of what JSON.parse rejects or is no object: ${piece.text}`,
+            );
+            assert.deepEqual(piece.fields, expected, piece.text);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+    assert.ok(read > records / 4, `fields read for ${read} of ${records} records: the fast path is hardly exercised`);
+  });
+
+  it("reads a valid object whatever the chunking, unless a watched string has an escape", () => {
+    fc.assert(
+      fc.property(record, fc.array(fc.nat(), { maxLength: 8 }), (text, cutsAt) => {
+        const body = encoder.encode(`{"Records":[${text}]}`);
+        const [piece] = split(
+          body,
+          cutsAt.map((c) => c % (body.length + 1)),
+          true,
+        );
+        const expected = expectedFields(text);
+        if (expected === "invalid") return;
+        if (piece.fields === undefined) {
+          // Only an escape (in a depth-1 key or value, or cut by a chunk's end) or nesting is left to JSON.parse.
+          assert.ok(text.includes("\\"), `a valid record without escapes was not read: ${text}`);
+          return;
+        }
+        assert.deepEqual(piece.fields, expected, text);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("leaves to JSON.parse what it is not sure of, and rejects nothing JSON.parse accepts by itself", () => {
+    const cases: [string, boolean][] = [
+      ['{"eventName":"a","eventName":1,"x":{"eventName":"n"},"eventSource":"s"}', true],
+      ['{"event\\u004eame":"a"}', false],
+      ['{"eventName":"a\\u0062"}', false],
+      ['{"other":"a\\u0062\\n"}', true],
+      ['{"a":01}', false],
+      ['{"a":1.}', false],
+      ['{"a":tru}', false],
+      ['{"a":[1,]}', false],
+      ['{"a":{"b"}}', false],
+      ['{"a":[}]}', false],
+      ['{"a":"\u0001"}', false],
+      ['{"a":"\\x"}', false],
+      ['{"a":"é","eventName":"ü"}', true],
+      ['{ "eventTime" : "t" , "n" : -0.5e+3 }', true],
+    ];
+    for (const [text, read] of cases) {
+      const [piece] = split(encoder.encode(`{"Records":[${text}]}`), [], true);
+      assert.equal(piece.fields !== undefined, read, text);
+      if (read) assert.deepEqual(piece.fields, expectedFields(piece.text), text);
+    }
+  });
+});
