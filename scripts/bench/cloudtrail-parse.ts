@@ -11,13 +11,14 @@ import { cloudTrailFileBody, generateCloudTrailFile } from "../fixtures/cloudtra
  *   node scripts/bench/cloudtrail-parse.ts <records> <passes> [--no-parse] [--full-parse]
  *
  * prints one JSON line (events, MB of text, seconds per pass). With `--no-parse` the same data is generated and
- * compressed but not read; with `--full-parse` every record is parsed
- * with JSON.parse (no top-level field reader), as before the reader: under callgrind, the difference of instruction counts between the two runs, over the
- * events read, is the instructions per event of reading, net of start-up and data generation.
+ * compressed but not read; with `--full-parse` every record is parsed with JSON.parse (the worker's default), else
+ * its fields are read while framing: under callgrind, the difference of instruction counts between a run and the
+ * `--no-parse` one, over the events read, is the instructions per event of reading, net of start-up and data
+ * generation.
  *
  *   node scripts/bench/cloudtrail-parse.ts <records> <rounds> --compare
  *
- * alternates a pass with the field reader and one without, `rounds` times, in one process, and prints the MB/s of
+ * alternates a pass with the fields read while framing and one with JSON.parse, `rounds` times, in one process, and prints the MB/s of
  * each pass: the two ways see the same drift of the machine, pass by pass.
  */
 async function main(): Promise<void> {

@@ -22,7 +22,7 @@ interface FormatCase {
   make(count: number): GeneratedLog;
   /** Events per generated file, chosen so each file is roughly the same size (~16 MB of text). */
   count: number;
-  /** CloudTrail read with the top-level field reader instead of JSON.parse (off by default in the worker). */
+  /** CloudTrail with its deciding fields read while framing instead of JSON.parse (off by default in the worker). */
   fieldReader?: boolean;
 }
 
@@ -39,8 +39,8 @@ const CLOUDTRAIL: FormatCase = {
 
 const CASES: FormatCase[] = [
   CLOUDTRAIL,
-  // The same data read through the top-level field reader, to compare the two on the same records.
-  { ...CLOUDTRAIL, format: "CloudTrail, top-level field reader (off by default)", fieldReader: true },
+  // The same data with the fields read while framing, to compare the two on the same records.
+  { ...CLOUDTRAIL, format: "CloudTrail, fields read while framing (off by default)", fieldReader: true },
   {
     format: "VPC Flow Logs (lines, header)",
     service: "aws_sqs_vpc",

@@ -3,12 +3,10 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { CLOUDTRAIL_FIELDS, cloudTrailFormat } from "../../../worker/formats/cloudtrail.ts";
 import { readWithFormat } from "../../../worker/formats/read-object.ts";
-import { TopLevelFieldReader } from "../../../worker/formats/top-level-fields.ts";
 import type { DevoEvent } from "../../../worker/pipeline/event.ts";
 import { newParseStats, type ParseStats } from "../../../worker/services/service-definition.ts";
 
 const RUNS = 400;
-const reader = new TopLevelFieldReader(CLOUDTRAIL_FIELDS);
 
 // ---- JSON text generators: text as a writer could produce it, not only as JSON.stringify would. ----
 
@@ -155,82 +153,7 @@ const anyText = fc.oneof(
 // ---- The reader against JSON.parse ----
 
 /** Levels of objects and arrays in a parsed value (`{}` is 1). */
-function nesting(value: unknown): number {
-  if (value === null || typeof value !== "object") return 0;
-  let deepest = 0;
-  for (const item of Object.values(value)) deepest = Math.max(deepest, nesting(item));
-  return deepest + 1;
-}
-
-function assertAgrees(text: string): void {
-  let parsed: unknown;
-  let valid = true;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    valid = false;
-  }
-  const fields = reader.readFields(text);
-  const isObject = valid && parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
-  if (fields === undefined) {
-    // Falling back is always correct; but a valid object within the tracked depth must be read, not deferred.
-    assert.ok(!isObject || nesting(parsed) > 256, `deferred a valid object: ${text}`);
-    return;
-  }
-  assert.ok(isObject, `accepted what JSON.parse does not: ${text}`);
-  const object = parsed as Record<string, unknown>;
-  for (const key of CLOUDTRAIL_FIELDS) {
-    if (Object.hasOwn(object, key)) {
-      const expected = typeof object[key] === "string" ? object[key] : null;
-      assert.equal(fields[key], expected, `${key} of ${text}`);
-    } else {
-      assert.ok(!Object.hasOwn(fields, key), `${key} is not in ${text}`);
-    }
-  }
-  for (const key of Object.keys(fields))
-    assert.ok((CLOUDTRAIL_FIELDS as readonly string[]).includes(key), `unexpected ${key}`);
-}
-
-describe("TopLevelFieldReader", () => {
-  it("agrees with JSON.parse on every field it returns, and accepts nothing JSON.parse rejects (property)", () => {
-    fc.assert(fc.property(anyText, assertAgrees), { numRuns: RUNS * 5 });
-  });
-
-  it("reads the last of duplicate keys, only at depth 1, escapes decoded", () => {
-    const fields = reader.readFields(
-      '{"eventName":"A","x":{"eventName":"nested","awsRegion":"r"},"event\\u004eame":"B","eventSource":1,' +
-        '"eventSource":"s\\ud83d\\ude00","eventTime":"t","eventTime":null}',
-    );
-    assert.deepEqual(fields, { eventName: "B", eventSource: "s😀", eventTime: null });
-  });
-
-  it("defers what it is not sure of or what is not a valid object", () => {
-    for (const text of [
-      "[]",
-      '"eventName"',
-      '{"eventName":"a",}',
-      '{"eventName":"a"} x',
-      '{"eventName":"a\u0001"}',
-      '{"eventName":"\\x"}',
-      '{"eventName":"\\u12"}',
-      '{"a":01}',
-      '{"a":1.}',
-      '{"a":-}',
-      '{"a":tru}',
-      '{"a":[1,]}',
-      '{"a":{"b"}}',
-      '{"a":[}',
-      '{"a":{]}',
-      "\uFEFF{}",
-      `{"a":${"[".repeat(300)}${"]".repeat(300)}}`,
-    ]) {
-      assert.equal(reader.readFields(text), undefined, text);
-    }
-    assert.deepEqual(reader.readFields(' {"a":[{"b":[]},{}],"c":-0.5e+3} '), {});
-  });
-});
-
-// ---- Every CloudTrail event the same with and without the reader ----
+// ---- Every CloudTrail event the same with and without the fields read while framing ----
 
 interface Outcome {
   events: { tag: string; message: string; time?: number }[];
@@ -270,7 +193,7 @@ const taggingOptions = fc.record({
   auto_event_type: fc.boolean(),
 });
 
-describe("CloudTrail with and without the reader (property)", () => {
+describe("CloudTrail with and without the fields read while framing (property)", () => {
   it("gives the same events (tag, message, time) and counts from a log file", async () => {
     await fc.assert(
       fc.asyncProperty(
