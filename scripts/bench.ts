@@ -6,12 +6,14 @@
  * thread, same bytes, no I/O) runs in a process of its own, alone and as two processes at once (the machine's
  * scaling ceiling for this work), in rounds so that each worker run is read against the runs on either side of
  * it; then per-format parse throughput, output lines/s into a plain TLS sink and into syslog-ng, peak memory on a
- * streamed 1 GB object, delivery latency at idle, and objects/s on many small objects. Prints a table and, last,
+ * streamed 1 GB object (as deployed, then started as the README says, under Node and Deno), delivery latency at
+ * idle, and objects/s on many small objects. Prints a table and, last,
  * one JSON line. Two figures count work rather than time, as this machine's cores drift in speed: the worker's
  * instructions per event over the bound's, under callgrind on a small share of the dataset (`instructions_ratio`),
  * and CPU per event of two workers over one's (`scaling_cpu_ratio`). Environment: BENCH_MB (default 240),
  * BENCH_LARGE_MB (1024), BENCH_ROUNDS (3), BENCH_SMALL_OBJECTS (2000), BENCH_INSTRUCTIONS_MB (6; 0 skips the
- * callgrind runs), BENCH_PROFILE (1: CPU profiles of the worker runs in bench-output/profiles).
+ * callgrind runs), BENCH_LAUNCHES (0 skips the 1 GB object's CLI launches), BENCH_PROFILE (1: CPU profiles of the
+ * worker runs in bench-output/profiles).
  */
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
