@@ -1,6 +1,12 @@
 import { type AccountRegion, accountRootArn } from "./arns.ts";
 import type { LogProducer } from "./log-producer-statements.ts";
-import { oneOrMany, type PolicyDocument, type PolicyStatement, policyDocument } from "./policy-document.ts";
+import {
+  type Condition,
+  oneOrMany,
+  type PolicyDocument,
+  type PolicyStatement,
+  policyDocument,
+} from "./policy-document.ts";
 
 export interface KeyUsers {
   where: AccountRegion;
@@ -20,13 +26,27 @@ export interface KeyUsers {
   alarmArnPattern?: string;
 }
 
+/** A statement letting an AWS service use the key for `actions`, under `condition` when its requests carry one. */
+function serviceUses(sid: string, service: string, actions: string | string[], condition?: Condition): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: service },
+    Action: actions,
+    Resource: "*",
+    ...(condition === undefined ? {} : { Condition: condition }),
+  };
+}
+
+const ENCRYPT = ["kms:Decrypt", "kms:GenerateDataKey"];
+
 /**
  * Key policy of the pipeline's customer-managed key.
  *
  * The first statement is AWS's default: the account administers the key and delegates use to IAM, so the reader
  * role's `kms:Decrypt` (granted in its identity policy) works and the key can never become unmanageable. Each
  * service that encrypts with the key gets only `GenerateDataKey*` / `Decrypt` (plus `DescribeKey` for CloudTrail),
- * bound to our own sources by `aws:SourceArn` / `aws:SourceAccount`.
+ * bound to our own sources by `aws:SourceArn` / `aws:SourceAccount` wherever its requests carry them.
  */
 export function buildKeyPolicy(users: KeyUsers): PolicyDocument {
   const { where } = users;
@@ -39,127 +59,86 @@ export function buildKeyPolicy(users: KeyUsers): PolicyDocument {
       Resource: "*",
     },
   ];
+  const push = (statement: PolicyStatement) => statements.push(statement);
   if (users.trailArns.length > 0) {
-    const trails = oneOrMany(users.trailArns);
-    statements.push(
-      {
-        Sid: "CloudTrailEncryptLogs",
-        Effect: "Allow",
-        Principal: { Service: "cloudtrail.amazonaws.com" },
-        Action: "kms:GenerateDataKey*",
-        Resource: "*",
-        Condition: {
-          StringEquals: { "aws:SourceArn": trails },
-          StringLike: {
-            "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${where.partition}:cloudtrail:*:${where.account}:trail/*`,
-          },
+    const trails = { "aws:SourceArn": oneOrMany(users.trailArns) };
+    push(
+      serviceUses("CloudTrailEncryptLogs", "cloudtrail.amazonaws.com", "kms:GenerateDataKey*", {
+        StringEquals: trails,
+        StringLike: {
+          "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${where.partition}:cloudtrail:*:${where.account}:trail/*`,
         },
-      },
-      {
-        Sid: "CloudTrailDescribeKey",
-        Effect: "Allow",
-        Principal: { Service: "cloudtrail.amazonaws.com" },
-        Action: "kms:DescribeKey",
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceArn": trails } },
-      },
+      }),
     );
+    push(serviceUses("CloudTrailDescribeKey", "cloudtrail.amazonaws.com", "kms:DescribeKey", { StringEquals: trails }));
   }
   if (users.notifyingBuckets.length > 0) {
-    statements.push({
-      Sid: "S3NotificationsToEncryptedDestinations",
-      Effect: "Allow",
-      Principal: { Service: "s3.amazonaws.com" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: "*",
-      Condition: {
+    push(
+      serviceUses("S3NotificationsToEncryptedDestinations", "s3.amazonaws.com", ENCRYPT, {
         ArnEquals: { "aws:SourceArn": oneOrMany(users.notifyingBuckets.map((b) => b.bucketArn)) },
         StringEquals: { "aws:SourceAccount": oneOrMany(users.notifyingBuckets.map((b) => b.bucketAccount)) },
-      },
-    });
+      }),
+    );
   }
   if (users.topicArns.length > 0) {
-    statements.push({
-      Sid: "SnsToEncryptedQueues",
-      Effect: "Allow",
-      Principal: { Service: "sns.amazonaws.com" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: "*",
-      Condition: { ArnEquals: { "aws:SourceArn": oneOrMany(users.topicArns) } },
-    });
+    push(
+      serviceUses("SnsToEncryptedQueues", "sns.amazonaws.com", ENCRYPT, {
+        ArnEquals: { "aws:SourceArn": oneOrMany(users.topicArns) },
+      }),
+    );
   }
   if (users.eventRuleArns.length > 0) {
     // No source condition: EventBridge's requests to KMS for an encrypted target carry no aws:SourceArn or
     // aws:SourceAccount (AWS's SNS guide says so of encrypted topics; its SQS key-management table grants
     // events.amazonaws.com these two actions unconditioned), so a condition on them would drop every event, the
     // dead-letter copy included. Which rules may deliver is the queues' policies' decision (aws:SourceArn there).
-    statements.push({
-      Sid: "EventBridgeToEncryptedQueues",
-      Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: "*",
-    });
+    push(serviceUses("EventBridgeToEncryptedQueues", "events.amazonaws.com", ENCRYPT));
   }
   const account = { "aws:SourceAccount": where.account };
   if (users.producers.has("vended-logs")) {
-    statements.push({
-      Sid: "VendedLogsEncryptObjects",
-      Effect: "Allow",
-      Principal: { Service: "delivery.logs.amazonaws.com" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-      Resource: "*",
-      Condition: {
+    push(
+      serviceUses("VendedLogsEncryptObjects", "delivery.logs.amazonaws.com", ["kms:Decrypt", "kms:GenerateDataKey*"], {
         StringEquals: account,
         ArnLike: { "aws:SourceArn": `arn:${where.partition}:logs:*:${where.account}:*` },
-      },
-    });
+      }),
+    );
   }
   if (users.producers.has("config")) {
-    statements.push({
-      Sid: "ConfigEncryptObjects",
-      Effect: "Allow",
-      Principal: { Service: "config.amazonaws.com" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: "*",
-      Condition: { StringEquals: account },
-    });
+    push(serviceUses("ConfigEncryptObjects", "config.amazonaws.com", ENCRYPT, { StringEquals: account }));
   }
   if (users.producers.has("guardduty")) {
-    statements.push({
-      Sid: "GuardDutyEncryptFindings",
-      Effect: "Allow",
-      Principal: { Service: "guardduty.amazonaws.com" },
-      Action: "kms:GenerateDataKey",
-      Resource: "*",
-      Condition: {
+    push(
+      serviceUses("GuardDutyEncryptFindings", "guardduty.amazonaws.com", "kms:GenerateDataKey", {
         StringEquals: account,
         // Every Region's detector exports with this key.
         ArnLike: { "aws:SourceArn": `arn:${where.partition}:guardduty:*:${where.account}:detector/*` },
-      },
-    });
+      }),
+    );
   }
   if (users.logGroupArns !== undefined && users.logGroupArns.length > 0) {
     // CloudWatch Logs encrypts with the key as its regional service principal, one log group per context.
-    statements.push({
-      Sid: "CloudWatchLogsEncryptLogGroups",
-      Effect: "Allow",
-      Principal: { Service: `logs.${where.region}.amazonaws.com` },
-      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-      Resource: "*",
-      Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": oneOrMany(users.logGroupArns) } },
-    });
+    push(
+      serviceUses(
+        "CloudWatchLogsEncryptLogGroups",
+        `logs.${where.region}.amazonaws.com`,
+        ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": oneOrMany(users.logGroupArns) } },
+      ),
+    );
   }
   if (users.alarmArnPattern !== undefined) {
     // CloudWatch cannot publish to an encrypted topic without the key; its requests carry the alarm as source.
-    statements.push({
-      Sid: "CloudWatchAlarmsToEncryptedTopic",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-      Resource: "*",
-      Condition: { ArnLike: { "aws:SourceArn": users.alarmArnPattern }, StringEquals: account },
-    });
+    push(
+      serviceUses(
+        "CloudWatchAlarmsToEncryptedTopic",
+        "cloudwatch.amazonaws.com",
+        ["kms:Decrypt", "kms:GenerateDataKey*"],
+        {
+          ArnLike: { "aws:SourceArn": users.alarmArnPattern },
+          StringEquals: account,
+        },
+      ),
+    );
   }
   return policyDocument("key policy", "resource", statements);
 }
