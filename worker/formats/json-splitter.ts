@@ -590,7 +590,7 @@ export class JsonSplitter {
           const c = chunk[i];
           if (c === QUOTE) break;
           if (c === BACKSLASH) {
-            if (watched || i + 1 >= n) return this.giveUpInString(chunk, i, state, depth, whitespace, out);
+            if (watched || i + 1 >= n) return this.giveUp(chunk, i, state, depth, whitespace, out, true);
             const e = chunk[i + 1];
             if (isSimpleEscape(e)) {
               i += 2;
@@ -604,12 +604,12 @@ export class JsonSplitter {
               !isHex(chunk[i + 4]) ||
               !isHex(chunk[i + 5])
             ) {
-              return this.giveUpInString(chunk, i, state, depth, whitespace, out);
+              return this.giveUp(chunk, i, state, depth, whitespace, out, true);
             }
             i += 6;
             continue;
           }
-          return this.giveUpInString(chunk, i, state, depth, whitespace, out);
+          return this.giveUp(chunk, i, state, depth, whitespace, out, true);
         }
         // The closing quote.
         if (atTop) {
@@ -710,7 +710,10 @@ export class JsonSplitter {
     this.fieldKey = -1;
   }
 
-  /** scanFields gives up at `chunk[i]`, outside strings: scanRecordBody frames the rest of the record from there. */
+  /**
+   * scanFields gives up at `chunk[i]`: scanRecordBody frames the rest of the record from there. Inside a string
+   * (`chunk[i]` not escaped), the string's end is found first.
+   */
   private giveUp(
     chunk: Uint8Array,
     i: number,
@@ -718,23 +721,11 @@ export class JsonSplitter {
     depth: number,
     whitespace: boolean,
     out: JsonPiece[],
+    inString = false,
   ): number {
     this.saveFields(state, depth, whitespace);
     this.stopFields();
-    return this.scanRecordBody(chunk, i, out);
-  }
-
-  /** scanFields gives up at `chunk[i]` (not escaped), inside a string: its end is found, then as giveUp. */
-  private giveUpInString(
-    chunk: Uint8Array,
-    i: number,
-    state: number,
-    depth: number,
-    whitespace: boolean,
-    out: JsonPiece[],
-  ): number {
-    this.saveFields(state, depth, whitespace);
-    this.stopFields();
+    if (!inString) return this.scanRecordBody(chunk, i, out);
     this.inString = false;
     this.pendingEscape = false;
     const end = this.findStringEnd(chunk, i);
