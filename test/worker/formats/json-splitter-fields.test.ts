@@ -4,87 +4,16 @@ import fc from "fast-check";
 import { CLOUDTRAIL_FIELDS } from "../../../worker/formats/cloudtrail.ts";
 import { type JsonPiece, JsonSplitter } from "../../../worker/formats/json-splitter.ts";
 import { pushAtCuts } from "../../helpers/push-at-cuts.ts";
+import { jsonValue, mutatedRecordText, plainRecordText, recordText, ws } from "./json-texts.ts";
 
 const encoder = new TextEncoder();
 const WANTED: readonly string[] = CLOUDTRAIL_FIELDS;
 
-// Texts as a writer could produce them: wanted keys (duplicated, nested, escaped), escapes, Unicode, whitespace.
-const ws = fc.constantFrom("", "", "", " ", "\n", "\t", "\r\n  ");
-const stringBody = fc
-  .array(
-    fc.oneof(
-      { weight: 5, arbitrary: fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s).slice(1, -1)) },
-      { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 3 }).map((s) => JSON.stringify(s).slice(1, -1)) },
-      {
-        weight: 2,
-        arbitrary: fc.constantFrom(
-          '\\"',
-          "\\\\",
-          "\\/",
-          "\\n",
-          "\\u0041",
-          "\\ud83d\\ude00",
-          "\\ud800",
-          "é",
-          "😀",
-          "{",
-          "]",
-          ":",
-          ",",
-        ),
-      },
-    ),
-    { maxLength: 4 },
-  )
-  .map((parts) => parts.join(""));
-const key = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(...WANTED) },
-  { weight: 1, arbitrary: fc.constantFrom("event\\u004eame", "eventname", "eventName ", "", "x") },
-  { weight: 2, arbitrary: stringBody },
-);
-const number = fc.oneof(
-  fc.integer().map(String),
-  fc.constantFrom("-0", "0.5", "1e5", "1E+5", "-1.5e-3", "1e999", "12345678901234567890"),
-);
-const { value } = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: "small" },
-    fc.constantFrom("true", "false", "null"),
-    number,
-    stringBody.map((s) => `"${s}"`),
-    fc.constantFrom('"s3.amazonaws.com"', '"GetObject"', '"2026-11-22T10:20:30Z"', '"Insight"', '"eu-west-1"'),
-    tie("object"),
-    tie("array"),
-  ),
-  object: fc
-    .array(fc.tuple(ws, key, ws, ws, tie("value"), ws), { maxLength: 6 })
-    .map((ms) => `{${ms.map(([a, k, b, c, v, d]) => `${a}"${k}"${b}:${c}${v}${d}`).join(",")}}`),
-  array: fc
-    .array(fc.tuple(ws, tie("value"), ws), { maxLength: 4 })
-    .map((items) => `[${items.map(([a, v, b]) => `${a}${v}${b}`).join(",")}]`),
-}));
-const record = fc
-  .array(fc.tuple(ws, key, ws, value), { maxLength: 10 })
-  .map((ms) => `{${ms.map(([a, k, b, v]) => `${a}"${k}"${b}:${v}`).join(",")}}`);
-
-/** A text cut, or with a byte inserted or replaced: mostly invalid JSON (the splitter still frames it). */
-const mutated = fc
-  .tuple(
-    record,
-    fc.nat(),
-    fc.integer({ min: 0, max: 2 }),
-    fc.constantFrom('"', "\\", "{", "}", "[", "]", ",", ":", "\u0001", "x", "0", "-", ".", "e", "t", " "),
-  )
-  .map(([text, at, how, char]) => {
-    const i = at % (text.length + 1);
-    if (how === 0) return text.slice(0, i) + text.slice(i + 1);
-    if (how === 1) return text.slice(0, i) + char + text.slice(i);
-    return text.slice(0, i) + char + text.slice(i + 1);
-  });
 const element = fc.oneof(
-  { weight: 4, arbitrary: record },
-  { weight: 2, arbitrary: mutated },
-  { weight: 1, arbitrary: value },
+  { weight: 4, arbitrary: plainRecordText },
+  { weight: 4, arbitrary: recordText },
+  { weight: 2, arbitrary: mutatedRecordText },
+  { weight: 1, arbitrary: jsonValue },
 );
 
 function expectedFields(text: string): (string | null | undefined)[] | "invalid" {
@@ -145,7 +74,7 @@ describe("JsonSplitter fields (property)", () => {
 
   it("reads a valid object whatever the chunking, unless a watched string has an escape", () => {
     fc.assert(
-      fc.property(record, fc.array(fc.nat(), { maxLength: 8 }), (text, cutsAt) => {
+      fc.property(fc.oneof(plainRecordText, recordText), fc.array(fc.nat(), { maxLength: 8 }), (text, cutsAt) => {
         const body = encoder.encode(`{"Records":[${text}]}`);
         const [piece] = split(
           body,
