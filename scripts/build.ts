@@ -14,7 +14,7 @@ export const BUNDLE_PATH = resolve(root, "dist/aws-devo-collector.mjs");
 
 /**
  * How the bundle is meant to be started: `node <these> aws-devo-collector.mjs …` (the Dockerfile's ENTRYPOINT and
- * the systemd unit use them; for Deno, `DENO_V8_FLAGS` or `--v8-flags` takes the same flags). Started without them
+ * the systemd unit use them; Deno takes `DENO_V8_FLAGS` of worker/cli/runtime-flags.ts in `--v8-flags`). Started without them
  * under Node, the worker's `run` restarts itself with them (worker/cli/runtime-flags.ts, where the figures are).
  */
 export const RUNTIME_NODE_ARGS = RUNTIME_V8_FLAGS;

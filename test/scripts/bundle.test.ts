@@ -10,14 +10,15 @@ import { stringify } from "yaml";
 import { buildBundle, RUNTIME_NODE_ARGS } from "../../scripts/build.ts";
 import { expectedCloudTrailTag } from "../../scripts/fixtures/cloudtrail-generator.ts";
 import { DEMO, startEmbeddedAws, uploadCloudTrailFiles, workerConfigFor } from "../../scripts/fixtures/demo-stack.ts";
+import { DENO_V8_FLAGS } from "../../worker/cli/runtime-flags.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "../../..");
 const deno = resolve(root, "node_modules/.bin/deno");
 
-/** As deployed: Node with the runtime flags; Deno takes the same V8 flags on its command line. */
+/** As deployed: Node with the runtime flags; Deno takes its V8 flags on its command line. */
 const RUNTIMES = [
   { name: "Node", command: [process.execPath, ...RUNTIME_NODE_ARGS] },
-  { name: "Deno", command: [deno, "run", "-A", `--v8-flags=${RUNTIME_NODE_ARGS.join(",")}`] },
+  { name: "Deno", command: [deno, "run", "-A", `--v8-flags=${DENO_V8_FLAGS.join(",")}`] },
 ];
 
 /** Runs the bundle as a user would and collects its exit code and stderr (the logs). */

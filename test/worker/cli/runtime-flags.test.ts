@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { stringify } from "yaml";
 import { type EmbeddedAws, startEmbeddedAws, workerConfigFor } from "../../../scripts/fixtures/demo-stack.ts";
 import {
+  DENO_V8_FLAGS,
   missingRuntimeFlags,
   RUNTIME_FLAGS_ENV,
   RUNTIME_V8_FLAGS,
@@ -52,6 +53,7 @@ describe("the worker's own runtime flags", () => {
         "c.yaml",
       ],
       env: { HOME: "/home/u", [RUNTIME_FLAGS_ENV]: "applied" },
+      missing: [...RUNTIME_V8_FLAGS],
     });
   });
 
@@ -67,11 +69,22 @@ describe("the worker's own runtime flags", () => {
     assert.deepEqual(runtimeFlagsRestart(deno), {
       file: "/usr/bin/deno",
       args: deno.argv,
-      env: { DENO_V8_FLAGS: `--trace-gc,${RUNTIME_V8_FLAGS.join(",")}`, [RUNTIME_FLAGS_ENV]: "applied" },
+      env: { DENO_V8_FLAGS: `--trace-gc,${DENO_V8_FLAGS.join(",")}`, [RUNTIME_FLAGS_ENV]: "applied" },
+      missing: [...DENO_V8_FLAGS],
     });
-    // Deno's --v8-flags on its command line count as given.
-    assert.equal(runtimeFlagsRestart({ ...deno, flags: ["--max-semi-space-size=8"] }), undefined);
-    assert.equal(runtimeFlagsRestart({ ...deno, env: { DENO_V8_FLAGS: "--max-semi-space-size=8" } }), undefined);
+    // Deno's --v8-flags on its command line count as given, whatever their values.
+    assert.equal(
+      runtimeFlagsRestart({ ...deno, flags: ["--max-semi-space-size=8", "--heap-growing-percent=50"] }),
+      undefined,
+    );
+    assert.equal(
+      runtimeFlagsRestart({ ...deno, env: { DENO_V8_FLAGS: "--max-semi-space-size=8,--heap-growing-percent=50" } }),
+      undefined,
+    );
+    // Only what is missing is added.
+    assert.deepEqual(runtimeFlagsRestart({ ...deno, flags: ["--max-semi-space-size=8"] })?.missing, [
+      "--heap-growing-percent=20",
+    ]);
   });
 
   it("does nothing when the flags are there, when turned off, once restarted, or where the runtime cannot exec", () => {
@@ -115,7 +128,7 @@ describe("the worker's own runtime flags", () => {
     const worker = startWorkerProcess(["run", "--config-env", "DEVO_COLLECTOR_CONFIG"], env);
     try {
       await waitFor(() => worker.stderr().includes("running without"), 20_000, "the warning");
-      assert.match(worker.stderr(), /"missingFlags":\["--max-semi-space-size=16"\]/);
+      assert.match(worker.stderr(), /"missingFlags":\["--max-semi-space-size=16"/);
       process.kill(worker.child.pid ?? 0, "SIGTERM");
       assert.equal((await worker.exited).code, 0, worker.stderr());
     } finally {
