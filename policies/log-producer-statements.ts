@@ -30,27 +30,25 @@ function sameAccount(where: AccountRegion) {
   return { "aws:SourceAccount": where.account };
 }
 
-/** CloudTrail's two statements (AWS CloudTrail guide), pinned to our trail by `aws:SourceArn`. */
+/**
+ * CloudTrail's statements (AWS CloudTrail guide), pinned to our trail by `aws:SourceArn`: the ACL check and the
+ * write under `AWSLogs/<account>/`, and for an organization trail the write under `AWSLogs/<org id>/` too, where it
+ * puts member accounts' files.
+ */
 export function cloudTrailStatements(
   where: AccountRegion,
   bucket: string,
   trail: { trailArn: string; keyPrefix: string; organizationId?: string },
 ): PolicyStatement[] {
   const prefix = trail.keyPrefix === "" ? "" : `${trail.keyPrefix.replace(/\/+$/, "")}/`;
-  const organization: PolicyStatement[] =
-    trail.organizationId === undefined
-      ? []
-      : [
-          {
-            // An organization trail writes member accounts' files under AWSLogs/<org id>/<account>/ (CloudTrail guide).
-            Sid: "CloudTrailOrganizationWrite",
-            Effect: "Allow",
-            Principal: { Service: "cloudtrail.amazonaws.com" },
-            Action: "s3:PutObject",
-            Resource: objectsArn(where.partition, bucket, `${prefix}AWSLogs/${trail.organizationId}/`),
-            Condition: { StringEquals: { "aws:SourceArn": trail.trailArn, ...OWNER_FULL_CONTROL } },
-          },
-        ];
+  const write = (sid: string, folder: string): PolicyStatement => ({
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: "cloudtrail.amazonaws.com" },
+    Action: "s3:PutObject",
+    Resource: objectsArn(where.partition, bucket, `${prefix}AWSLogs/${folder}/`),
+    Condition: { StringEquals: { "aws:SourceArn": trail.trailArn, ...OWNER_FULL_CONTROL } },
+  });
   return [
     {
       Sid: "CloudTrailAclCheck",
@@ -60,15 +58,8 @@ export function cloudTrailStatements(
       Resource: bucketArn(where.partition, bucket),
       Condition: { StringEquals: { "aws:SourceArn": trail.trailArn } },
     },
-    {
-      Sid: "CloudTrailWrite",
-      Effect: "Allow",
-      Principal: { Service: "cloudtrail.amazonaws.com" },
-      Action: "s3:PutObject",
-      Resource: objectsArn(where.partition, bucket, `${prefix}AWSLogs/${where.account}/`),
-      Condition: { StringEquals: { "aws:SourceArn": trail.trailArn, ...OWNER_FULL_CONTROL } },
-    },
-    ...organization,
+    write("CloudTrailWrite", where.account),
+    ...(trail.organizationId === undefined ? [] : [write("CloudTrailOrganizationWrite", trail.organizationId)]),
   ];
 }
 
