@@ -50,21 +50,13 @@ export interface WorkerOutputValues {
   certificateSecretArns: { chain: string; cert: string; key: string };
 }
 
-/**
- * The stack's outputs: the hand-off to Devo and the input of our own worker. They are defined at stack level so
- * their names stay exactly these (cdktf suffixes a hash to outputs nested in constructs), which lets
- * `terraform output -json` / `cdktf output --outputs-file` be read by name:
- *
- * `technologies` (map: name → {type, service, queue_url, queue_arn, dead_letter_queue_url, buckets: [{bucket,
- * owner}]}), `access_mode`,
- * `role_arn`, `external_id`, `reader_policy_arn`, `bucket`, `region`, `account_id`, `kms_key_arn`, `alarm_topic_arn`,
- * `alarm_names`; with the ECS
- * worker also `worker_cluster_arn`, `worker_cluster_name`, `worker_service_name`, `worker_task_role_arn`,
- * `worker_execution_role_arn`, `worker_log_group`, `worker_config_location` and `worker_certificate_secrets`.
- */
-export function addPipelineOutputs(stack: TerraformStack, values: PipelineOutputValues): void {
-  const technologies = Object.fromEntries(
-    Object.entries(values.technologies).map(([name, q]) => [
+/** One stack output: name, description, and its value drawn from the stack's values. */
+type OutputRow<T> = [string, string, (values: T) => unknown];
+
+/** The collector queues by technology, as the output `technologies` lists them. */
+function technologiesOutput(technologies: Record<string, QueueHandOff>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(technologies).map(([name, q]) => [
       name,
       {
         type: q.type,
@@ -76,49 +68,50 @@ export function addPipelineOutputs(stack: TerraformStack, values: PipelineOutput
       },
     ]),
   );
-  new TerraformOutput(stack, "technologies", {
-    description:
-      "Collector queues by technology: Devo service name, queue URL and ARN, dead-letter queue URL, and the buckets (with owners) that notify the queue",
-    value: technologies,
-  });
-  new TerraformOutput(stack, "access_mode", {
-    description: "devo (cross-account role) or self_hosted",
-    value: values.accessMode,
-  });
-  new TerraformOutput(stack, "role_arn", {
-    description: "Role the collector uses to read queues and objects",
-    value: values.roleArn,
-  });
+}
+
+const PIPELINE_OUTPUTS: OutputRow<PipelineOutputValues>[] = [
+  [
+    "technologies",
+    "Collector queues by technology: Devo service name, queue URL and ARN, dead-letter queue URL, and the buckets (with owners) that notify the queue",
+    (v) => technologiesOutput(v.technologies),
+  ],
+  ["access_mode", "devo (cross-account role) or self_hosted", (v) => v.accessMode],
+  ["role_arn", "Role the collector uses to read queues and objects", (v) => v.roleArn],
   // AWS documents the ExternalId as a guard against the confused deputy, not as a secret; it is printed so the
   // hand-off can read it without the state file.
-  new TerraformOutput(stack, "external_id", {
-    description: "ExternalId required to assume role_arn",
-    value: values.externalId,
-  });
-  new TerraformOutput(stack, "reader_policy_arn", {
-    description: "Managed policy holding the reader permissions",
-    value: values.readerPolicyArn,
-  });
-  new TerraformOutput(stack, "bucket", { description: "Bucket the log files are read from", value: values.bucket });
-  new TerraformOutput(stack, "region", { description: "Region of the queues and bucket", value: values.region });
-  new TerraformOutput(stack, "account_id", { description: "Account holding the pipeline", value: values.accountId });
-  new TerraformOutput(stack, "kms_key_arn", {
-    description: "Customer-managed key in use, if any",
-    value: values.kmsKeyArn,
-  });
-  new TerraformOutput(stack, "alarm_topic_arn", {
-    description: "SNS topic the pipeline's alarms notify (created by the stack); empty when none was created",
-    value: values.alarmTopicArn,
-  });
-  new TerraformOutput(stack, "alarm_names", {
-    description: "CloudWatch alarms on the dead-letter queues and on the queues' oldest message",
-    value: values.alarmNames,
-  });
-  if (values.worker !== undefined) addWorkerOutputs(stack, values.worker);
+  ["external_id", "ExternalId required to assume role_arn", (v) => v.externalId],
+  ["reader_policy_arn", "Managed policy holding the reader permissions", (v) => v.readerPolicyArn],
+  ["bucket", "Bucket the log files are read from", (v) => v.bucket],
+  ["region", "Region of the queues and bucket", (v) => v.region],
+  ["account_id", "Account holding the pipeline", (v) => v.accountId],
+  ["kms_key_arn", "Customer-managed key in use, if any", (v) => v.kmsKeyArn],
+  [
+    "alarm_topic_arn",
+    "SNS topic the pipeline's alarms notify (created by the stack); empty when none was created",
+    (v) => v.alarmTopicArn,
+  ],
+  ["alarm_names", "CloudWatch alarms on the dead-letter queues and on the queues' oldest message", (v) => v.alarmNames],
+];
+
+function addOutputs<T>(stack: TerraformStack, rows: readonly OutputRow<T>[], values: T): void {
+  for (const [name, description, value] of rows)
+    new TerraformOutput(stack, name, { description, value: value(values) });
+}
+
+/**
+ * The stack's outputs: the hand-off to Devo and the input of our own worker. They are defined at stack level so
+ * their names stay exactly these (cdktf suffixes a hash to outputs nested in constructs), which lets
+ * `terraform output -json` / `cdktf output --outputs-file` be read by name: those of PIPELINE_OUTPUTS and, with
+ * the ECS worker, those of WORKER_OUTPUTS.
+ */
+export function addPipelineOutputs(stack: TerraformStack, values: PipelineOutputValues): void {
+  addOutputs(stack, PIPELINE_OUTPUTS, values);
+  if (values.worker !== undefined) addOutputs(stack, WORKER_OUTPUTS, values.worker);
 }
 
 /** The ECS worker's outputs: name, description, value. */
-const WORKER_OUTPUTS: [string, string, (worker: WorkerOutputValues) => unknown][] = [
+const WORKER_OUTPUTS: OutputRow<WorkerOutputValues>[] = [
   ["worker_cluster_arn", "ECS cluster of the worker", (w) => w.clusterArn],
   ["worker_cluster_name", "ECS cluster name (aws ecs update-service --cluster)", (w) => w.clusterName],
   ["worker_service_name", "ECS service of the worker", (w) => w.serviceName],
@@ -144,9 +137,3 @@ const WORKER_OUTPUTS: [string, string, (worker: WorkerOutputValues) => unknown][
     }),
   ],
 ];
-
-function addWorkerOutputs(stack: TerraformStack, worker: WorkerOutputValues): void {
-  for (const [name, description, value] of WORKER_OUTPUTS) {
-    new TerraformOutput(stack, name, { description, value: value(worker) });
-  }
-}
