@@ -17,11 +17,6 @@ export const RUNTIME_V8_FLAGS = ["--max-semi-space-size=16"] as const;
  */
 export const DENO_V8_FLAGS = [...RUNTIME_V8_FLAGS, "--heap-growing-percent=20"] as const;
 
-/** The flags a runtime should run with. */
-export function runtimeFlagsFor(runtime: "node" | "deno"): readonly string[] {
-  return runtime === "deno" ? DENO_V8_FLAGS : RUNTIME_V8_FLAGS;
-}
-
 /**
  * Set in the environment of the restarted worker (so it never loops); set to anything (`off`) by a user, it keeps
  * the process as started, with V8's own sizing.
@@ -59,6 +54,13 @@ export interface RuntimeProcess {
   canExec: boolean;
 }
 
+/** The flags `current` should run with and lacks, from its command line and its runtime's variable. */
+function flagsMissingFrom(current: RuntimeProcess): string[] {
+  return current.runtime === "node"
+    ? missingRuntimeFlags(current.flags, current.env.NODE_OPTIONS, RUNTIME_V8_FLAGS)
+    : missingRuntimeFlags(current.flags, current.env.DENO_V8_FLAGS, DENO_V8_FLAGS);
+}
+
 /**
  * What to execute instead of this process so that it runs with the runtime flags, or undefined when nothing needs
  * doing: the flags are there, the user turned this off (`AWS_DEVO_COLLECTOR_RUNTIME_FLAGS` set), this already is
@@ -69,8 +71,7 @@ export function runtimeFlagsRestart(
   current: RuntimeProcess,
 ): { file: string; args: string[]; env: Record<string, string>; missing: string[] } | undefined {
   if (!current.canExec || current.env[RUNTIME_FLAGS_ENV] !== undefined) return undefined;
-  const fromEnv = current.runtime === "node" ? current.env.NODE_OPTIONS : current.env.DENO_V8_FLAGS;
-  const missing = missingRuntimeFlags(current.flags, fromEnv, runtimeFlagsFor(current.runtime));
+  const missing = flagsMissingFrom(current);
   if (missing.length === 0) return undefined;
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(current.env)) if (value !== undefined) env[name] = value;
@@ -129,7 +130,7 @@ function currentProcess(): RuntimeProcess {
     // Never prompt: only a run already granted FFI (`-A`) restarts itself.
     ffi = api.permissions.querySync({ name: "ffi" }).state === "granted";
   } catch {
-    ffi = false;
+    // A runtime without the permissions API: no restart.
   }
   return {
     runtime: "deno",
@@ -145,12 +146,7 @@ function currentProcess(): RuntimeProcess {
 
 /** The runtime flags this process runs without, for the start-up log. */
 export function runtimeFlagsMissing(): string[] {
-  const current = currentProcess();
-  return missingRuntimeFlags(
-    current.flags,
-    current.runtime === "node" ? current.env.NODE_OPTIONS : current.env.DENO_V8_FLAGS,
-    runtimeFlagsFor(current.runtime),
-  );
+  return flagsMissingFrom(currentProcess());
 }
 
 /** Whether this process is the one a restart started (the start-up log says so). */
