@@ -9,14 +9,16 @@ export interface LaunchMemory {
   launch: WorkerLaunch;
   peakRssMb: number;
   eventsPerSecond: number;
+  /** The worker's own span of work, first message to last acknowledgement. */
+  elapsedMs: number;
   delivered: number;
   problem?: string;
 }
 
 /**
  * The large object read once per way of starting the worker, so the memory bound is shown to hold however it is
- * started, not only as deployed: each run gets the object announced afresh on the same queue and must deliver
- * every record.
+ * started, not only as deployed: each run gets the object announced on the same queue and must deliver every
+ * record.
  */
 export async function measureLaunchMemory(options: {
   sqs: SQSClient;
@@ -50,6 +52,7 @@ export async function measureLaunchMemory(options: {
       launch,
       peakRssMb: run.peakRssMb,
       eventsPerSecond: run.summary.events / (run.summary.elapsedMs / 1000),
+      elapsedMs: run.summary.elapsedMs,
       delivered,
       ...(problem === undefined ? {} : { problem }),
     });
