@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { WORKER_METRICS_PORT, WORKER_STATE_DIR } from "../infra/worker-config.ts";
-import { buildHandoff } from "./handoff/build-handoff.ts";
+import { buildHandoff, type HandoffAlarms } from "./handoff/build-handoff.ts";
 import { HandoffError } from "./handoff/handoff-error.ts";
 import { readStackOutputs } from "./handoff/read-stack-outputs.ts";
 import { renderHandoffJson, renderHandoffMarkdown } from "./handoff/render-devo-handoff.ts";
@@ -42,7 +42,7 @@ export interface HandoffRun {
   queues: number;
   disabled: string[];
   /** The stack's alarms on the queues and the topic it created for them, when its outputs list them. */
-  alarms?: { names: string[]; topicArn?: string };
+  alarms?: HandoffAlarms;
   /** The ECS worker's next steps (where to put the ECS configuration), when that file was written. */
   ecs?: { configFile: string; configLocation?: string; clusterName?: string; serviceName?: string };
 }
@@ -141,7 +141,7 @@ export async function writeHandoff(
 export const ECS_CONFIG_FILE = "worker-config.ecs.yaml";
 
 /** What the platform team should know of the stack's alarms: they are the only sign of a failing pipeline. */
-export function alarmsSummary(alarms: { names: string[]; topicArn?: string }): string {
+export function alarmsSummary(alarms: HandoffAlarms): string {
   if (alarms.names.length === 0) return "Alarms: none (alarms.enabled is false): failures will be silent.\n";
   const where =
     alarms.topicArn === undefined

@@ -1,3 +1,4 @@
+import { bucketNameProblems } from "../../infra/validation/bucket-name.ts";
 import { regionFromQueueUrl } from "../../worker/pipeline/queue-plan.ts";
 import { findService } from "../../worker/services/catalog.ts";
 import type { InputType } from "../../worker/services/service-definition.ts";
@@ -62,7 +63,13 @@ export interface Handoff {
   /** Present when the stack runs the worker on ECS. */
   ecsWorker?: EcsWorkerHandoff;
   /** The stack's CloudWatch alarms on the queues and the topic it created for them, when its outputs say. */
-  alarms?: { names: string[]; topicArn?: string };
+  alarms?: HandoffAlarms;
+}
+
+/** The stack's alarms (output `alarm_names`) and the topic it created for them (`alarm_topic_arn`), if any. */
+export interface HandoffAlarms {
+  names: string[];
+  topicArn?: string;
 }
 
 /** Same rules as the worker's credentials schema: a role ARN in any partition, and STS's ExternalId alphabet. */
@@ -159,9 +166,7 @@ function queuesFromStructured(name: string, value: unknown, problems: string[]):
   return [];
 }
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-/** A queue's `buckets` ([{bucket, owner}]), checked; undefined when the outputs do not list them. */
+/** A queue's `buckets` ([{bucket, owner}]), checked as the stack checked them; undefined when not listed. */
 function notifyingBuckets(candidate: QueueCandidate, problems: string[]): HandoffQueue["buckets"] {
   if (candidate.buckets === undefined || candidate.buckets === null) return undefined;
   const where = `${candidate.where}.buckets`;
@@ -173,14 +178,11 @@ function notifyingBuckets(candidate: QueueCandidate, problems: string[]): Handof
   candidate.buckets.forEach((entry, index) => {
     const bucket = isRecord(entry) ? entry.bucket : undefined;
     const owner = isRecord(entry) ? entry.owner : undefined;
-    if (
-      typeof bucket !== "string" ||
-      !BUCKET_NAME.test(bucket) ||
-      typeof owner !== "string" ||
-      !/^\d{12}$/.test(owner)
-    ) {
+    const nameProblems = typeof bucket === "string" ? bucketNameProblems(bucket) : ["is missing"];
+    if (typeof bucket !== "string" || nameProblems.length > 0 || typeof owner !== "string" || !/^\d{12}$/.test(owner)) {
       problems.push(
-        `${where}[${index}]: expected {bucket: <S3 bucket name>, owner: <12-digit account>}, got ${JSON.stringify(entry)}`,
+        `${where}[${index}]: expected {bucket: <S3 bucket name>, owner: <12-digit account>}, got ${JSON.stringify(entry)}` +
+          (nameProblems.length > 0 ? ` (the bucket name ${nameProblems.join("; ")})` : ""),
       );
     } else buckets.push({ bucket, owner });
   });
