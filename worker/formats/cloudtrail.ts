@@ -1,6 +1,6 @@
 import type { DevoEvent } from "../pipeline/event.ts";
 import { countIgnored, countSkipped, type ObjectContext } from "../services/service-definition.ts";
-import { compactJson, type JsonPiece } from "./json-splitter.ts";
+import { compactJson } from "./json-splitter.ts";
 import type { ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
 import { eventSourceLevel, tagLevel } from "./tag.ts";
 
@@ -209,10 +209,8 @@ export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean
             if (record.from === "") countIgnored(context.stats, "CloudTrail digest file");
             return;
           }
-          // The JSON scanner's pieces are the records; `fields` is there when it read them (`JsonPiece.fields`).
-          const fields = (record as Partial<Pick<JsonPiece, "fields">>).fields;
-          if (fields !== undefined && record.from !== "") {
-            add(fieldsObject(fields), record.text, out);
+          if (record.fields !== undefined && record.from !== "") {
+            add(fieldsObject(record.fields), record.text, out);
             return;
           }
           let parsed: unknown;

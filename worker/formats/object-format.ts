@@ -15,6 +15,11 @@ export interface ObjectRecord {
   offset: number;
   /** The top-level key whose array held a JSON record (`Records`), "" otherwise. */
   from: string;
+  /**
+   * JSON records framed with `fields` (`JsonSplitOptions.fields`): the values the scanner read, when it read them
+   * (`JsonPiece.fields`).
+   */
+  fields?: readonly (string | null | undefined)[];
 }
 
 /** Parses the records of one object; created per object, so it may keep per-object state (a header line). */
