@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import { gzipSync } from "node:zlib";
 import { useCloudTrailFieldReader } from "../../worker/formats/cloudtrail.ts";
+import { useSimdStringSearch } from "../../worker/formats/json-splitter.ts";
 import { measureParseThroughput } from "../../worker/formats/parse-throughput.ts";
 import { cloudTrailFileBody, generateCloudTrailFile } from "../fixtures/cloudtrail-generator.ts";
 
@@ -8,24 +9,27 @@ import { cloudTrailFileBody, generateCloudTrailFile } from "../fixtures/cloudtra
  * CloudTrail parse throughput on one thread, as `per-format.ts` measures it (gzip, framing, parser, batches), on
  * its own so that it can run under callgrind:
  *
- *   node scripts/bench/cloudtrail-parse.ts <records> <passes> [--no-parse] [--full-parse]
+ *   node scripts/bench/cloudtrail-parse.ts <records> <passes> [--no-parse] [--full-parse] [--no-simd] [--before]
  *
  * prints one JSON line (events, MB of text, seconds per pass). With `--no-parse` the same data is generated and
- * compressed but not read; with `--full-parse` every record is parsed with JSON.parse (the worker's default), else
- * its fields are read while framing: under callgrind, the difference of instruction counts between a run and the
- * `--no-parse` one, over the events read, is the instructions per event of reading, net of start-up and data
- * generation.
+ * compressed but not read; with `--full-parse` every record is parsed with JSON.parse, else its fields are read
+ * while framing (the worker's default); `--no-simd` scans strings with the JavaScript loop instead of WebAssembly
+ * SIMD; `--before` is both, the way the worker read before issue 21's point 3. Under callgrind, the difference of
+ * instruction counts between a run and the `--no-parse` one, over the events read, is the instructions per event of
+ * reading, net of start-up and data generation; between runs of 2 and 16 passes, the same once V8 has compiled it.
  *
  *   node scripts/bench/cloudtrail-parse.ts <records> <rounds> --compare
  *
- * alternates a pass with the fields read while framing and one with JSON.parse, `rounds` times, in one process, and prints the MB/s of
- * each pass: the two ways see the same drift of the machine, pass by pass.
+ * alternates a pass as the worker reads now and one as before, `rounds` times, in one process, and prints the MB/s
+ * of each pass: the two ways see the same drift of the machine, pass by pass.
  */
 async function main(): Promise<void> {
   const records = Number(process.argv[2] ?? "14000");
   const passes = Number(process.argv[3] ?? "3");
   const parse = !process.argv.includes("--no-parse");
-  useCloudTrailFieldReader(!process.argv.includes("--full-parse"));
+  const before = process.argv.includes("--before");
+  useCloudTrailFieldReader(!before && !process.argv.includes("--full-parse"));
+  useSimdStringSearch(!before && !process.argv.includes("--no-simd"));
   const file = generateCloudTrailFile({ seed: 7001, records });
   const plain = Buffer.from(cloudTrailFileBody(file));
   const object = gzipSync(plain);
@@ -33,10 +37,11 @@ async function main(): Promise<void> {
     "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/22/123456789012_CloudTrail_us-east-1_20261122T0000Z_bench.json.gz";
   if (process.argv.includes("--compare")) {
     const mb = plain.byteLength / 1e6;
-    const rates: Record<string, number[]> = { reader: [], jsonParse: [] };
+    const rates: Record<string, number[]> = { now: [], before: [] };
     for (let round = 0; round < passes; round++) {
-      for (const way of round % 2 === 0 ? ["reader", "jsonParse"] : ["jsonParse", "reader"]) {
-        useCloudTrailFieldReader(way === "reader");
+      for (const way of round % 2 === 0 ? ["now", "before"] : ["before", "now"]) {
+        useCloudTrailFieldReader(way === "now");
+        useSimdStringSearch(way === "now");
         const result = await measureParseThroughput("aws_sqs_cloudtrail", object, { key });
         rates[way].push(Math.round((mb / result.seconds) * 10) / 10);
       }

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { CLOUDTRAIL_FIELDS } from "../../../worker/formats/cloudtrail.ts";
+import { type JsonPiece, JsonSplitter, useSimdStringSearch } from "../../../worker/formats/json-splitter.ts";
+import { createStringStops } from "../../../worker/formats/string-stops.ts";
+import { pushAtCuts } from "../../helpers/push-at-cuts.ts";
+import { anyText, ws } from "./json-texts.ts";
+
+/** The definition: the first quote, backslash or byte below 0x20 in [from, end), or end. */
+function referenceStop(bytes: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    const c = bytes[i];
+    if (c === 0x22 || c === 0x5c || c < 0x20) return i;
+  }
+  return end;
+}
+
+/** Bytes where stops are common enough to land anywhere in a 16-byte block, and every other byte value occurs. */
+const byte = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(0x22, 0x5c, 0x00, 0x0a, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff) },
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 255 }) },
+);
+
+describe("string stops (WebAssembly SIMD)", () => {
+  const stops = createStringStops();
+
+  it("is available on this runtime (Node 24 and Deno 2 have WebAssembly SIMD)", () => {
+    assert.ok(stops, "createStringStops gave nothing: the JSON scanner would fall back to its JavaScript loop");
+  });
+
+  it("finds the same stop as a byte loop, for any bytes and range, after loads of any size", () => {
+    if (!stops) return;
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 0, maxLength: 200 }), { minLength: 1, maxLength: 3 }),
+        fc.array(byte, { maxLength: 120 }),
+        fc.nat(),
+        fc.nat(),
+        (earlier, last, a, b) => {
+          // Earlier, longer loads leave bytes behind the last one: a stop among them must not be reported.
+          for (const bytes of earlier) stops.load(bytes);
+          const view = stops.load(Uint8Array.from(last));
+          const from = a % (last.length + 1);
+          const end = from + (b % (last.length - from + 1));
+          assert.equal(stops.stop(from, end), referenceStop(view, from, end));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("grows its memory for a chunk larger than it holds, and still finds the stops at the end", () => {
+    if (!stops) return;
+    const big = new Uint8Array(3 * 1024 * 1024 + 5).fill(0x61);
+    big[big.length - 2] = 0x22;
+    const view = stops.load(big);
+    assert.deepEqual(view, big);
+    assert.equal(stops.stop(0, big.length), big.length - 2);
+    assert.equal(stops.stop(big.length - 1, big.length), big.length);
+  });
+
+  it("gives the JSON scanner the same pieces and fields as its JavaScript loop, cut anywhere", () => {
+    const encoder = new TextEncoder();
+    const split = (body: Uint8Array, cuts: number[], simd: boolean, fields: boolean): JsonPiece[] => {
+      useSimdStringSearch(simd);
+      try {
+        const splitter = new JsonSplitter({
+          splitKeys: ["Records"],
+          strict: false,
+          fields: fields ? CLOUDTRAIL_FIELDS : undefined,
+        });
+        return pushAtCuts(splitter, body, cuts);
+      } finally {
+        useSimdStringSearch(true);
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(ws, anyText), { maxLength: 5 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.boolean(),
+        (elements, cutsAt, fields) => {
+          const body = encoder.encode(`{"Records":[${elements.map(([a, e]) => a + e).join(",")}]}\n[1,"x\\"y"]`);
+          const cuts = cutsAt.map((c) => c % (body.length + 1));
+          assert.deepEqual(split(body, cuts, true, fields), split(body, cuts, false, fields));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+});
