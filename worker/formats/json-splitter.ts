@@ -156,7 +156,9 @@ export class JsonSplitter {
   private readonly lineResync: boolean;
   private lfPending = false; // the previous chunk ended with a line break inside a record (lineResync)
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  private readonly stops: StringStops | undefined = simdByDefault ? SIMD_STOPS : undefined;
+  private readonly simd: StringStops | undefined = simdByDefault ? SIMD_STOPS : undefined;
+  /** `simd` while the chunk being scanned is in its memory; undefined for a chunk searched in JavaScript. */
+  private stops: StringStops | undefined;
 
   private consumed = 0; // bytes before the current chunk
   private mode = MODE_BETWEEN;
@@ -237,7 +239,9 @@ export class JsonSplitter {
     const n = bytes.length;
     if (n === 0) return;
     // Strings are searched in the WebAssembly module's copy of the chunk (see string-stops.ts).
-    const chunk = this.stops === undefined ? bytes : this.stops.load(bytes);
+    const loaded = this.simd?.load(bytes);
+    this.stops = loaded === undefined ? undefined : this.simd;
+    const chunk = loaded ?? bytes;
     if (this.pieceActive) this.pieceStart = 0;
     if (this.keyActive) this.keyStart = 0;
     let i = 0;
