@@ -522,8 +522,14 @@ export class JsonSplitter {
     let whitespace = this.pieceWhitespace;
     let inString = this.inString;
     let escaped = this.pendingEscape;
+    const stops = this.stops;
     let i = from;
     for (; i < n; i++) {
+      if (inString && !escaped && stops !== undefined) {
+        // To the next quote, backslash or control character: a line break is one.
+        i = stops.stop(i, n);
+        if (i >= n) break;
+      }
       const c = chunk[i];
       if (c === LF) {
         if (i + 1 < n) {
