@@ -9,7 +9,8 @@
  * streamed 1 GB object (as deployed, then started as the README says, under Node and Deno), delivery latency at
  * idle, and objects/s on many small objects. Prints a table and, last,
  * one JSON line. Two figures count work rather than time, as this machine's cores drift in speed: the worker's
- * instructions per event over the bound's, under callgrind on a small share of the dataset (`instructions_ratio`),
+ * instructions per event over the bound's, under callgrind on a small share of the dataset (`instructions_ratio`;
+ * `instructions_ratio_marginal`: between that share and one three times larger, where one-off costs cancel),
  * and CPU per event of two workers over one's (`scaling_cpu_ratio`). Environment: BENCH_MB (default 240),
  * BENCH_LARGE_MB (1024), BENCH_ROUNDS (3), BENCH_SMALL_OBJECTS (2000), BENCH_INSTRUCTIONS_MB (6; 0 skips the
  * callgrind runs), BENCH_LAUNCHES (0 skips the 1 GB object's CLI launches), BENCH_PROFILE (1: CPU profiles of the
@@ -40,6 +41,7 @@ import {
   instructionSubset,
   instructionsPerEvent,
   instructionsRatio,
+  type NetCountRatio,
   underCallgrind,
 } from "./bench/instructions.ts";
 import { measureIdleLatency, median, percentile } from "./bench/latency.ts";
@@ -282,21 +284,35 @@ async function main(): Promise<number> {
       `${cpu.ratio.toFixed(3)} (scaling_cpu_ratio, median; each round against the single workers on either side: ${cpu.rounds.map((r) => r.toFixed(3)).join(", ")}); net of ${(idleCpuSeconds * 1000).toFixed(0)} ms of CPU per worker process with nothing to do; smallest share of one worker ${(cpu.smallestShare * 100).toFixed(0)}%, duplicates ${Math.max(...twos.map((run) => run.duplicates))} at most`,
     ]);
 
-    // ---- Instructions per event under callgrind, worker over bound, each net of a run with nothing to do.
-    let instructions: { ratio: number; worker: number; bound: number; events: number } | undefined;
+    // ---- Instructions per event under callgrind, worker over bound, each net of a run with nothing to do
+    // (instructions_ratio, as issue 21 defines it), and the same between a small and a three times larger share of
+    // the dataset (instructions_ratio_marginal): one-off costs (V8 compiling, the first major GC) cancel out there.
+    let instructions:
+      | { ratio: number; worker: number; bound: number; events: number; marginal: NetCountRatio }
+      | undefined;
     if (INSTRUCTIONS_MB > 0) {
       t = performance.now();
-      const subset = instructionSubset(objects, INSTRUCTIONS_MB * MB);
-      const subsetRecords = subset.reduce((s, o) => s + o.records, 0);
-      const subsetDir = resolve(dir, "instructions-dataset");
+      const shares = [INSTRUCTIONS_MB, 3 * INSTRUCTIONS_MB].map((mb, i) => {
+        const subset = instructionSubset(objects, mb * MB);
+        return { subset, records: subset.reduce((s, o) => s + o.records, 0), dir: resolve(dir, `instructions-${i}`) };
+      });
       const emptyDir = resolve(dir, "instructions-empty");
-      await writeDataset(subsetDir, subset);
+      for (const share of shares) await writeDataset(share.dir, share.subset);
       await writeDataset(emptyDir, []);
-      const [boundBusy, boundIdle] = await Promise.all([
-        boundUnderCallgrind(subsetDir, resolve(dir, "callgrind.bound.out")),
+      const [boundIdle, ...boundBusy] = await Promise.all([
         boundUnderCallgrind(emptyDir, resolve(dir, "callgrind.bound-idle.out")),
+        ...shares.map((share, i) => boundUnderCallgrind(share.dir, resolve(dir, `callgrind.bound-${i}.out`))),
       ]);
-      const workerRun = async (name: string) => {
+      const workerRun = async (name: string, subset: readonly BenchObject[]) => {
+        for (const queue of Object.keys(BENCH.queues) as BenchQueue[]) {
+          const group = subset.filter((o) => o.queue === queue);
+          if (group.length > 0)
+            await announceObjects(
+              sqs,
+              aws.queueUrls[queue],
+              group.map((o) => ({ key: o.key, size: o.body.byteLength })),
+            );
+        }
         const summary = resolve(dir, `${name}-summary.json`);
         const cfg = await config(name, fileOutput(dir, name));
         const run = await underCallgrind(
@@ -308,33 +324,51 @@ async function main(): Promise<number> {
         await rm(resolve(dir, `${name}.jsonl`), { force: true });
         return { ...run, delivered };
       };
-      const workerIdle = await workerRun("instructions-idle");
-      for (const queue of Object.keys(BENCH.queues) as BenchQueue[]) {
-        const group = subset.filter((o) => o.queue === queue);
-        if (group.length > 0)
-          await announceObjects(
-            sqs,
-            aws.queueUrls[queue],
-            group.map((o) => ({ key: o.key, size: o.body.byteLength })),
-          );
-      }
-      const workerBusy = await workerRun("instructions-worker");
-      if (workerBusy.delivered !== subsetRecords)
-        failures.push(`instructions: worker delivered ${workerBusy.delivered} events, expected ${subsetRecords}`);
-      if (boundBusy.events !== subsetRecords)
-        failures.push(`instructions: bound read ${boundBusy.events} events, expected ${subsetRecords}`);
-      const worker = { busy: workerBusy.instructions, idle: workerIdle.instructions, events: workerBusy.delivered };
-      const boundCount = { busy: boundBusy.instructions, idle: boundIdle.instructions, events: boundBusy.events };
+      const workerIdle = await workerRun("instructions-idle", []);
+      const workerBusy: Awaited<ReturnType<typeof workerRun>>[] = [];
+      for (const [i, share] of shares.entries())
+        workerBusy.push(await workerRun(`instructions-worker-${i}`, share.subset));
+      shares.forEach((share, i) => {
+        if (workerBusy[i].delivered !== share.records)
+          failures.push(`instructions: worker delivered ${workerBusy[i].delivered} events, expected ${share.records}`);
+        if (boundBusy[i].events !== share.records)
+          failures.push(`instructions: bound read ${boundBusy[i].events} events, expected ${share.records}`);
+      });
+      const worker = {
+        busy: workerBusy[0].instructions,
+        idle: workerIdle.instructions,
+        events: workerBusy[0].delivered,
+      };
+      const boundCount = { busy: boundBusy[0].instructions, idle: boundIdle.instructions, events: boundBusy[0].events };
+      // The larger share net of the smaller one.
+      const between = (large: { instructions: number }, small: { instructions: number }, events: number) => ({
+        busy: large.instructions,
+        idle: small.instructions,
+        events,
+      });
+      const extraEvents = shares[1].records - shares[0].records;
+      const marginalWorker = between(workerBusy[1], workerBusy[0], extraEvents);
+      const marginalBound = between(boundBusy[1], boundBusy[0], extraEvents);
       instructions = {
         ratio: instructionsRatio(worker, boundCount),
         worker: instructionsPerEvent(worker),
         bound: instructionsPerEvent(boundCount),
-        events: subsetRecords,
+        events: shares[0].records,
+        marginal: {
+          ratio: instructionsRatio(marginalWorker, marginalBound),
+          worker: instructionsPerEvent(marginalWorker),
+          bound: instructionsPerEvent(marginalBound),
+          events: extraEvents,
+        },
       };
       log(`callgrind runs in ${seconds(performance.now() - t)}`);
       rows.push([
         "instructions per event, worker to bound",
-        `${instructions.ratio.toFixed(3)} (instructions_ratio; ${fmt(instructions.worker)} against ${fmt(instructions.bound)} per event, net of runs with nothing to do, ${fmt(subsetRecords)} events, ${subset.length} objects)`,
+        `${instructions.ratio.toFixed(3)} (instructions_ratio; ${fmt(instructions.worker)} against ${fmt(instructions.bound)} per event, net of runs with nothing to do, ${fmt(shares[0].records)} events, ${shares[0].subset.length} objects)`,
+      ]);
+      rows.push([
+        "  the same, once started (marginal)",
+        `${instructions.marginal.ratio.toFixed(3)} (instructions_ratio_marginal; ${fmt(instructions.marginal.worker)} against ${fmt(instructions.marginal.bound)} per event over the ${fmt(extraEvents)} events a ${3 * INSTRUCTIONS_MB} MB share reads more than the ${INSTRUCTIONS_MB} MB one)`,
       ]);
     }
 
@@ -474,6 +508,14 @@ async function main(): Promise<number> {
               worker: Math.round(instructions.worker),
               bound: Math.round(instructions.bound),
               events: instructions.events,
+            }
+          : null,
+        instructions_ratio_marginal: instructions ? Number(instructions.marginal.ratio.toFixed(3)) : null,
+        instructions_per_event_marginal: instructions
+          ? {
+              worker: Math.round(instructions.marginal.worker),
+              bound: Math.round(instructions.marginal.bound),
+              events: instructions.marginal.events,
             }
           : null,
         scaling_cpu_ratio: Number(cpu.ratio.toFixed(3)),

@@ -104,3 +104,11 @@ export function instructionSubset(objects: readonly BenchObject[], targetBytes: 
   }
   return picked;
 }
+
+/** A ratio of instructions per event with its two sides, over `events`. */
+export interface NetCountRatio {
+  ratio: number;
+  worker: number;
+  bound: number;
+  events: number;
+}
