@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import packageJson from "../../package.json" with { type: "json" };
 import { chooseEndpoints, type EndpointChoice, type EndpointConfig } from "./endpoints.ts";
+import { defaultCredentialChain } from "./lazy-credentials.ts";
 import { memoizeCredentials } from "./memoize-credentials.ts";
 import { proxyRoutesFromEnv } from "./wire/proxy.ts";
 import { type ObjectStore, S3WireClient } from "./wire/s3-wire-client.ts";
@@ -70,7 +70,7 @@ export function createInputClients(settings: AwsClientSettings): {
   const endpoints = chooseEndpoints(settings.inputName, settings.region, settings.endpoints ?? {}, env);
   const proxy = proxyRoutesFromEnv(env);
   const ca = caBundle(env);
-  const credentials = memoizeCredentials(settings.credentials ?? fromNodeProviderChain());
+  const credentials = memoizeCredentials(settings.credentials ?? defaultCredentialChain());
   const common = {
     region: settings.region,
     variant: endpoints.variant,

@@ -1,9 +1,9 @@
-import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from "@aws-sdk/client-sts";
-import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import type { AssumeRoleCommandOutput, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Logger } from "pino";
 import type { AwsCredentialsConfig } from "../config/credentials-schema.ts";
 import { SDK_RETRY, sdkRequestHandler } from "./clients.ts";
+import { defaultCredentialChain, profileCredentials } from "./lazy-credentials.ts";
 import { memoizeCredentials } from "./memoize-credentials.ts";
 
 export interface CredentialProviderOptions {
@@ -62,12 +62,12 @@ export function createCredentialProvider(
     };
     provider = async () => identity;
   } else if (creds.profile !== undefined) {
-    provider = fromIni({ profile: creds.profile });
+    provider = profileCredentials(creds.profile);
   }
   if (creds.targetRoleArn === undefined) return provider;
 
   // Role assumption needs a first identity even when none is configured: the default chain provides it.
-  const master = provider ?? fromNodeProviderChain();
+  const master = provider ?? defaultCredentialChain();
   const base =
     creds.baseRoleArn !== undefined
       ? assumeRoleProvider(creds.baseRoleArn, undefined, master, options, secrets)
@@ -95,20 +95,23 @@ function assumeRoleProvider(
   options: CredentialProviderOptions,
   secrets: SecretRegistry,
 ): AwsCredentialIdentityProvider {
-  const sts = new STSClient({
-    region: options.region,
-    endpoint: options.endpointUrl,
-    ...(options.useFipsEndpoint === undefined ? {} : { useFipsEndpoint: options.useFipsEndpoint }),
-    ...(options.useDualstackEndpoint === undefined ? {} : { useDualstackEndpoint: options.useDualstackEndpoint }),
-    credentials: master,
-    requestHandler: sdkRequestHandler(options.timeouts),
-    ...SDK_RETRY,
-  });
+  // The SDK's STS client is imported at the first assumption, not with this module (see lazy-credentials.ts).
+  let sts: STSClient | undefined;
   async function assume(): Promise<AwsCredentialIdentity> {
+    const sdk = await import("@aws-sdk/client-sts");
+    sts ??= new sdk.STSClient({
+      region: options.region,
+      endpoint: options.endpointUrl,
+      ...(options.useFipsEndpoint === undefined ? {} : { useFipsEndpoint: options.useFipsEndpoint }),
+      ...(options.useDualstackEndpoint === undefined ? {} : { useDualstackEndpoint: options.useDualstackEndpoint }),
+      credentials: master,
+      requestHandler: sdkRequestHandler(options.timeouts),
+      ...SDK_RETRY,
+    });
     let response: AssumeRoleCommandOutput;
     try {
       response = await sts.send(
-        new AssumeRoleCommand({
+        new sdk.AssumeRoleCommand({
           RoleArn: roleArn,
           RoleSessionName: options.sessionName ?? DEFAULT_SESSION_NAME,
           DurationSeconds: options.sessionSeconds ?? DEFAULT_SESSION_SECONDS,

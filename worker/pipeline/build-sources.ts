@@ -8,9 +8,6 @@ import { ConfigError } from "../config/load-config.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { AuditEventsOptions, CloudwatchLogsOptions, MetricsOptions } from "../services/api-service-options.ts";
-import { CloudTrailLookupSource } from "../sources/cloudtrail-lookup-source.ts";
-import { CloudWatchLogsSource } from "../sources/cloudwatch-logs-source.ts";
-import { CloudWatchMetricsSource } from "../sources/cloudwatch-metrics-source.ts";
 import { type MessageReaders, SqsSource } from "../sources/sqs/sqs-source.ts";
 import type { Source } from "../sources/work-item.ts";
 import { MemoryStateStore } from "../state/memory-state-store.ts";
@@ -122,7 +119,7 @@ export async function buildSources(inputs: ConfiguredInput[], deps: BuildDeps): 
   const planned = planQueues(inputs, problems);
   const polls = planApiPolls(inputs, problems);
   if (problems.length > 0) throw new ConfigError(deps.configSource, problems);
-  for (const poll of polls) sources.push(apiSource(poll, deps, credentials));
+  for (const poll of polls) sources.push(await apiSource(poll, deps, credentials));
   if (polls.length > 0 && deps.state instanceof MemoryStateStore) {
     deps.logger.warn(
       "globals.persistence is not set: API cursors are kept in memory and a restart starts again from start_time",
@@ -195,7 +192,7 @@ export function planApiPolls(inputs: readonly ConfiguredInput[], problems: strin
  * The API source of a poll: CloudTrail LookupEvents, CloudWatch metrics, CloudWatch Logs. It shares the input's
  * credentials in its region with the input's queues.
  */
-function apiSource(poll: PlannedPoll, deps: BuildDeps, credentialCache: CredentialCache): Source {
+async function apiSource(poll: PlannedPoll, deps: BuildDeps, credentialCache: CredentialCache): Promise<Source> {
   const { input, service, kind, region } = poll;
   const common = {
     account: accountOfRole(input),
@@ -207,12 +204,16 @@ function apiSource(poll: PlannedPoll, deps: BuildDeps, credentialCache: Credenti
   };
   const apiDeps = { state: deps.state, logger: deps.logger };
   const options = service.options;
+  // Imported here, not at the top: they bring the AWS SDK's clients, which a worker of queues only never needs.
   if (kind === "cloudtrail-api") {
+    const { CloudTrailLookupSource } = await import("../sources/cloudtrail-lookup-source.ts");
     return new CloudTrailLookupSource({ ...common, options: options as AuditEventsOptions }, apiDeps);
   }
   if (kind === "cloudwatch-metrics") {
+    const { CloudWatchMetricsSource } = await import("../sources/cloudwatch-metrics-source.ts");
     return new CloudWatchMetricsSource({ ...common, options: options as MetricsOptions }, apiDeps);
   }
+  const { CloudWatchLogsSource } = await import("../sources/cloudwatch-logs-source.ts");
   return new CloudWatchLogsSource({ ...common, options: options as CloudwatchLogsOptions }, apiDeps);
 }
 
