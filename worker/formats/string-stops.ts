@@ -24,8 +24,9 @@ const PAGE = 64 * 1024;
 const OVER_READ = 16;
 /**
  * The memory is never grown: growing detaches its old ArrayBuffer, and the first detach anywhere in a V8 process
- * makes every typed-array access of optimized code check for it from then on (measured: line and NDJSON formats
- * 10-40% slower). S3 bodies and gunzip arrive in chunks of 16-64 KiB; a larger one is searched in JavaScript.
+ * makes every typed-array access of optimized code check for it from then on (measured under callgrind: the bundled
+ * worker's instructions per event went from 96,404 with a growing memory to 80,556 with this fixed one). S3 bodies
+ * and gunzip arrive in chunks of 16-64 KiB; a larger one is searched in JavaScript.
  */
 const PAGES = 17;
 export const MAX_CHUNK_BYTES = PAGES * PAGE - OVER_READ;
