@@ -170,17 +170,6 @@ export function useCloudTrailFieldReader(on: boolean): void {
   fieldReaderByDefault = on;
 }
 
-const FRAMING = { kind: "json", split: { splitKeys: ["Records"], strict: true } } as const;
-const FRAMING_LENIENT = { kind: "json", split: { splitKeys: ["Records"], strict: false } } as const;
-const FRAMING_FIELDS = {
-  kind: "json",
-  split: { splitKeys: ["Records"], strict: true, fields: CLOUDTRAIL_FIELDS },
-} as const;
-const FRAMING_FIELDS_LENIENT = {
-  kind: "json",
-  split: { splitKeys: ["Records"], strict: false, fields: CLOUDTRAIL_FIELDS },
-} as const;
-
 /**
  * CloudTrail objects: log files `{"Records":[…]}` (the array streamed element by element), and, for Firehose
  * deliveries (`strict` false), records concatenated with no separator, one per line, wrapped in EventBridge
@@ -195,8 +184,8 @@ const FRAMING_FIELDS_LENIENT = {
 export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean, fastFields?: boolean): ObjectFormat {
   return {
     get framing() {
-      if (fastFields ?? fieldReaderByDefault) return strict ? FRAMING_FIELDS : FRAMING_FIELDS_LENIENT;
-      return strict ? FRAMING : FRAMING_LENIENT;
+      const fields = (fastFields ?? fieldReaderByDefault) ? CLOUDTRAIL_FIELDS : undefined;
+      return { kind: "json", split: { splitKeys: ["Records"], strict, fields } } as const;
     },
     open(context: ObjectContext): RecordParser {
       const tagging = cloudTrailTagging(context.options, fixedLevel, context.pulledFrom);
