@@ -38,10 +38,10 @@ import {
 import { BENCH, type BenchQueue, startFauxqsProcess } from "./bench/fauxqs-process.ts";
 import {
   boundUnderCallgrind,
+  compareNetCounts,
   instructionSubset,
-  instructionsPerEvent,
-  instructionsRatio,
   type NetCountRatio,
+  netOf,
   underCallgrind,
 } from "./bench/instructions.ts";
 import { measureIdleLatency, median, percentile } from "./bench/latency.ts";
@@ -287,9 +287,7 @@ async function main(): Promise<number> {
     // ---- Instructions per event under callgrind, worker over bound, each net of a run with nothing to do
     // (instructions_ratio, as issue 21 defines it), and the same between a small and a three times larger share of
     // the dataset (instructions_ratio_marginal): one-off costs (V8 compiling, the first major GC) cancel out there.
-    let instructions:
-      | { ratio: number; worker: number; bound: number; events: number; marginal: NetCountRatio }
-      | undefined;
+    let instructions: (NetCountRatio & { marginal: NetCountRatio }) | undefined;
     if (INSTRUCTIONS_MB > 0) {
       t = performance.now();
       const shares = [INSTRUCTIONS_MB, 3 * INSTRUCTIONS_MB].map((mb, i) => {
@@ -334,32 +332,17 @@ async function main(): Promise<number> {
         if (boundBusy[i].events !== share.records)
           failures.push(`instructions: bound read ${boundBusy[i].events} events, expected ${share.records}`);
       });
-      const worker = {
-        busy: workerBusy[0].instructions,
-        idle: workerIdle.instructions,
-        events: workerBusy[0].delivered,
-      };
-      const boundCount = { busy: boundBusy[0].instructions, idle: boundIdle.instructions, events: boundBusy[0].events };
-      // The larger share net of the smaller one.
-      const between = (large: { instructions: number }, small: { instructions: number }, events: number) => ({
-        busy: large.instructions,
-        idle: small.instructions,
-        events,
-      });
       const extraEvents = shares[1].records - shares[0].records;
-      const marginalWorker = between(workerBusy[1], workerBusy[0], extraEvents);
-      const marginalBound = between(boundBusy[1], boundBusy[0], extraEvents);
       instructions = {
-        ratio: instructionsRatio(worker, boundCount),
-        worker: instructionsPerEvent(worker),
-        bound: instructionsPerEvent(boundCount),
-        events: shares[0].records,
-        marginal: {
-          ratio: instructionsRatio(marginalWorker, marginalBound),
-          worker: instructionsPerEvent(marginalWorker),
-          bound: instructionsPerEvent(marginalBound),
-          events: extraEvents,
-        },
+        ...compareNetCounts(
+          netOf(workerBusy[0], workerIdle, workerBusy[0].delivered),
+          netOf(boundBusy[0], boundIdle, boundBusy[0].events),
+        ),
+        // The larger share net of the smaller one.
+        marginal: compareNetCounts(
+          netOf(workerBusy[1], workerBusy[0], extraEvents),
+          netOf(boundBusy[1], boundBusy[0], extraEvents),
+        ),
       };
       log(`callgrind runs in ${seconds(performance.now() - t)}`);
       rows.push([

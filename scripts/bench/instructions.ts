@@ -99,6 +99,28 @@ export function instructionsRatio(worker: NetCount, bound: NetCount): number {
   return instructionsPerEvent(worker) / instructionsPerEvent(bound);
 }
 
+/** A run's count net of another's (a run with nothing to do, or with less to do), over the events between them. */
+export function netOf(busy: { instructions: number }, base: { instructions: number }, events: number): NetCount {
+  return { busy: busy.instructions, idle: base.instructions, events };
+}
+
+/** A ratio of instructions per event with its two sides, over the worker's `events`. */
+export interface NetCountRatio {
+  ratio: number;
+  worker: number;
+  bound: number;
+  events: number;
+}
+
+export function compareNetCounts(worker: NetCount, bound: NetCount): NetCountRatio {
+  return {
+    ratio: instructionsRatio(worker, bound),
+    worker: instructionsPerEvent(worker),
+    bound: instructionsPerEvent(bound),
+    events: worker.events,
+  };
+}
+
 /**
  * A small share of the dataset for the callgrind runs (which run some 50 times slower): whole objects of each
  * queue, in the dataset's own proportions, about `targetBytes` of text in all.
@@ -119,12 +141,4 @@ export function instructionSubset(objects: readonly BenchObject[], targetBytes: 
     }
   }
   return picked;
-}
-
-/** A ratio of instructions per event with its two sides, over `events`. */
-export interface NetCountRatio {
-  ratio: number;
-  worker: number;
-  bound: number;
-  events: number;
 }

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cpuPerEvent, cpuScaling } from "../../scripts/bench/cpu-scaling.ts";
 import type { BenchObject } from "../../scripts/bench/datasets.ts";
-import { instructionSubset, instructionsPerEvent, instructionsRatio } from "../../scripts/bench/instructions.ts";
+import {
+  compareNetCounts,
+  instructionSubset,
+  instructionsPerEvent,
+  instructionsRatio,
+  netOf,
+} from "../../scripts/bench/instructions.ts";
 
 describe("instructions_ratio", () => {
   it("is the worker's net instructions per event over the bound's", () => {
@@ -10,6 +16,14 @@ describe("instructions_ratio", () => {
     const bound = { busy: 1_200_000, idle: 200_000, events: 1000 };
     assert.equal(instructionsPerEvent(worker), 1100);
     assert.equal(instructionsRatio(worker, bound), 1.1);
+  });
+
+  it("marginal: the larger share's run net of the smaller one's, over the events it adds", () => {
+    const marginal = compareNetCounts(
+      netOf({ instructions: 5_000_000 }, { instructions: 1_500_000 }, 2000),
+      netOf({ instructions: 4_200_000 }, { instructions: 1_200_000 }, 2000),
+    );
+    assert.deepEqual(marginal, { ratio: 1750 / 1500, worker: 1750, bound: 1500, events: 2000 });
   });
 
   it("refuses a run without events", () => {
