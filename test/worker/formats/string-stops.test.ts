@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { CLOUDTRAIL_FIELDS } from "../../../worker/formats/cloudtrail.ts";
-import { type JsonPiece, JsonSplitter, useSimdStringSearch } from "../../../worker/formats/json-splitter.ts";
+import {
+  type JsonPiece,
+  type JsonSplitOptions,
+  JsonSplitter,
+  useSimdStringSearch,
+} from "../../../worker/formats/json-splitter.ts";
 import { createStringStops, MAX_CHUNK_BYTES } from "../../../worker/formats/string-stops.ts";
 import { pushAtCuts } from "../../helpers/push-at-cuts.ts";
 import { anyText, ws } from "./json-texts.ts";
@@ -21,6 +26,16 @@ const byte = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(0x22, 0x5c, 0x00, 0x0a, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff) },
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 255 }) },
 );
+
+/** The pieces a splitter with `options` frames from `body` cut at `cuts`, with the SIMD string search on or off. */
+function splitWith(simd: boolean, options: JsonSplitOptions, body: Uint8Array, cuts: number[]): JsonPiece[] {
+  useSimdStringSearch(simd);
+  try {
+    return pushAtCuts(new JsonSplitter(options), body, cuts);
+  } finally {
+    useSimdStringSearch(true);
+  }
+}
 
 describe("string stops (WebAssembly SIMD)", () => {
   const stops = createStringStops();
@@ -62,44 +77,32 @@ describe("string stops (WebAssembly SIMD)", () => {
     const record = `{"eventName":"${"x".repeat(MAX_CHUNK_BYTES)}","eventSource":"a\\\\"}`;
     const body = new TextEncoder().encode(`{"Records":[${record},${record}]}`);
     const cuts = [100, 100 + MAX_CHUNK_BYTES + 50, body.length - 10];
-    const read = (simd: boolean) => {
-      useSimdStringSearch(simd);
-      try {
-        return pushAtCuts(new JsonSplitter({ splitKeys: ["Records"], fields: CLOUDTRAIL_FIELDS }), body, cuts);
-      } finally {
-        useSimdStringSearch(true);
-      }
-    };
-    const pieces = read(true);
+    const options = { splitKeys: ["Records"], fields: CLOUDTRAIL_FIELDS };
+    const pieces = splitWith(true, options, body, cuts);
     assert.equal(pieces.length, 2);
-    assert.deepEqual(pieces, read(false));
+    assert.deepEqual(pieces, splitWith(false, options, body, cuts));
   });
 
   it("gives the JSON scanner the same pieces and fields as its JavaScript loop, cut anywhere, NDJSON too", () => {
     const encoder = new TextEncoder();
-    // `fields` reads CloudTrail's Records; without it, the body is also read as NDJSON (top-level values, resync).
-    const split = (body: Uint8Array, cuts: number[], simd: boolean, fields: boolean): JsonPiece[] => {
-      useSimdStringSearch(simd);
-      try {
-        const splitter = new JsonSplitter(
-          fields ? { splitKeys: ["Records"], strict: false, fields: CLOUDTRAIL_FIELDS } : { lineResync: true },
-        );
-        return pushAtCuts(splitter, body, cuts);
-      } finally {
-        useSimdStringSearch(true);
-      }
-    };
     fc.assert(
       fc.property(
         fc.array(fc.tuple(ws, anyText), { maxLength: 5 }),
         fc.array(fc.nat(), { maxLength: 10 }),
         fc.boolean(),
         (elements, cutsAt, fields) => {
-          const records = `{"Records":[${elements.map(([a, e]) => a + e).join(",")}]}\n[1,"x\\"y"]`;
-          const lines = elements.map(([a, e]) => a + e).join(fields ? "," : "\n");
-          const body = encoder.encode(fields ? records : `${lines}\n{"a":"b\nc"}\n${lines}`);
+          // With `fields`, CloudTrail's Records; without, the same texts as NDJSON (top-level values, resync).
+          const texts = elements.map(([a, e]) => a + e);
+          const body = encoder.encode(
+            fields
+              ? `{"Records":[${texts.join(",")}]}\n[1,"x\\"y"]`
+              : `${texts.join("\n")}\n{"a":"b\nc"}\n${texts.join("\n")}`,
+          );
+          const options = fields
+            ? { splitKeys: ["Records"], strict: false, fields: CLOUDTRAIL_FIELDS }
+            : { lineResync: true };
           const cuts = cutsAt.map((c) => c % (body.length + 1));
-          assert.deepEqual(split(body, cuts, true, fields), split(body, cuts, false, fields));
+          assert.deepEqual(splitWith(true, options, body, cuts), splitWith(false, options, body, cuts));
         },
       ),
       { numRuns: 1500 },
