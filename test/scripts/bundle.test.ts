@@ -81,6 +81,11 @@ describe("dist/aws-devo-collector.mjs", () => {
     assert.deepEqual(bare, []);
   });
 
+  test("is ASCII: V8 holds it as one-byte text", async () => {
+    const text = await readFile(bundle, "utf8");
+    assert.equal(text.search(/[^\x00-\x7f]/), -1, "a non-ASCII character in the bundle");
+  });
+
   for (const runtime of RUNTIMES) {
     test(`under ${runtime.name}: run --until-idle delivers every CloudTrail record and deletes every message`, async () => {
       const aws = await startEmbeddedAws();
@@ -96,11 +101,26 @@ describe("dist/aws-devo-collector.mjs", () => {
           stringify(workerConfigFor(aws, { file_1: { type: "file", config: { path: eventsFile, format: "jsonl" } } })),
         );
 
-        const result = await runBundle(runtime.command, bundle, ["run", "--config", configFile, "--until-idle"]);
+        // Under Node, the modules the run loaded are written at exit: never undici (Node's fetch, which node:http's
+        // ES module namespace would load; worker/runtime/node-http.ts).
+        const probe = `process.on("exit", () => process.stderr.write("\\nloaded:" + JSON.stringify(process.moduleLoadList)));`;
+        const command =
+          runtime.name === "Node"
+            ? [...runtime.command, `--import=data:text/javascript,${encodeURIComponent(probe)}`]
+            : runtime.command;
+        const result = await runBundle(command, bundle, ["run", "--config", configFile, "--until-idle"]);
         process.stdout.write(`# ${runtime.name}: bundle run took ${Math.round(result.ms)} ms\n`);
         assert.equal(result.code, 0, `the bundle exited with ${result.code} under ${runtime.name}:\n${result.stderr}`);
         // pino writes through a synchronous destination: the logs must be there, not lost to a worker thread.
         assert.match(result.stderr, /"msg":"collector started"/);
+        if (runtime.name === "Node") {
+          const loaded = JSON.parse(result.stderr.slice(result.stderr.lastIndexOf("\nloaded:") + 8)) as string[];
+          assert.ok(loaded.includes("NativeModule http"), "the run used node:http");
+          assert.deepEqual(
+            loaded.filter((m) => m.includes("undici")),
+            [],
+          );
+        }
 
         const delivered = (await readFile(eventsFile, "utf8"))
           .split("\n")

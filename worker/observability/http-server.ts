@@ -1,5 +1,6 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { Registry } from "prom-client";
+import { http } from "../runtime/node-http.ts";
 import type { HealthReport } from "./health.ts";
 
 export interface HealthState {
@@ -24,7 +25,7 @@ export async function startObservabilityServer(
   registry: Registry,
   health: HealthState,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const server = createServer((request, response) => {
+  const server = http.createServer((request, response) => {
     const method = request.method ?? "GET";
     if (method !== "GET" && method !== "HEAD") {
       response.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" });

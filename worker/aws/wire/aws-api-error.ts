@@ -1,4 +1,4 @@
-import { STATUS_CODES } from "node:http";
+import { http } from "../../runtime/node-http.ts";
 
 /**
  * A failure AWS answered with: its error code as `name` and its HTTP status in `$metadata`, the shape the AWS SDK
@@ -73,7 +73,7 @@ export function parseAwsError(
   }
   // A body without a code (a HEAD, a truncated or empty answer): the headers AWS's JSON protocols also carry.
   code ||= headerCode(headers["x-amzn-errortype"]) ?? headerCode(headers["x-amzn-query-error"]);
-  code ||= (STATUS_CODES[status] ?? `Http${status}`).replace(/[^A-Za-z]/g, "");
+  code ||= (http.STATUS_CODES[status] ?? `Http${status}`).replace(/[^A-Za-z]/g, "");
   const bucketRegion = String(headers["x-amz-bucket-region"] ?? "") || undefined;
   return new AwsApiError(code, message ?? "", status, { requestId, serverTime, bucketRegion });
 }

@@ -1,8 +1,9 @@
 import { Buffer } from "node:buffer";
-import http from "node:http";
+import type { RequestOptions } from "node:http";
 import https from "node:https";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
+import { http } from "../../runtime/node-http.ts";
 
 /** An HTTP proxy as `HTTPS_PROXY`/`HTTP_PROXY` name it: `http://[user:password@]host:port`. */
 export interface ProxyServer {
@@ -119,7 +120,7 @@ export class TunnelingAgent extends https.Agent {
   }
 
   override createConnection(
-    requestOptions: http.RequestOptions,
+    requestOptions: RequestOptions,
     callback?: (error: Error | null, socket: Duplex) => void,
   ): Duplex | null | undefined {
     const options = requestOptions as tls.ConnectionOptions & { host?: string; port?: number };

@@ -1,7 +1,8 @@
 import { Buffer } from "node:buffer";
-import http, { type IncomingMessage } from "node:http";
+import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from "node:http";
 import https from "node:https";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { http } from "../../runtime/node-http.ts";
 import { memoizeCredentials } from "../memoize-credentials.ts";
 import { AwsApiError, parseAwsError } from "./aws-api-error.ts";
 import { type ProxyRoutes, type ProxyServer, proxyFor, TunnelingAgent } from "./proxy.ts";
@@ -72,8 +73,8 @@ export class SignedHttp {
   readonly #credentials: ReturnType<typeof memoizeCredentials>;
   readonly #options: SignedHttpOptions;
   readonly #quota: RetryQuota;
-  readonly #agents: { "http:": http.Agent; "https:": https.Agent };
-  readonly #proxyAgents = new Map<ProxyServer, http.Agent>();
+  readonly #agents: { "http:": HttpAgent; "https:": https.Agent };
+  readonly #proxyAgents = new Map<ProxyServer, HttpAgent>();
   readonly #signers = new Map<string, SigV4Signer>();
   /** Server time minus ours, learnt from the Date of answers; requests are signed in the server's time. */
   #clockOffsetMs = 0;
@@ -171,7 +172,7 @@ export class SignedHttp {
     return signer;
   }
 
-  #proxyAgent(proxy: ProxyServer, secure: boolean): http.Agent {
+  #proxyAgent(proxy: ProxyServer, secure: boolean): HttpAgent {
     let agent = this.#proxyAgents.get(proxy);
     if (agent === undefined) {
       agent = secure
@@ -197,7 +198,7 @@ export class SignedHttp {
     // Plain HTTP through a proxy: the request goes to the proxy in absolute form; HTTPS: through a CONNECT tunnel.
     const direct = proxy === undefined || secure;
     if (!direct && proxy.authorization !== undefined) headers["proxy-authorization"] = proxy.authorization;
-    const options: http.RequestOptions = {
+    const options: RequestOptions = {
       agent: proxy === undefined ? this.#agents[secure ? "https:" : "http:"] : this.#proxyAgent(proxy, secure),
       method: request.method,
       hostname: direct ? origin.hostname.replace(/^\[|\]$/g, "") : proxy.hostname,
