@@ -91,12 +91,22 @@ export function createInputClients(settings: AwsClientSettings): {
   };
 }
 
+/**
+ * Bundles read so far, by path: every input's clients share one copy (a distribution's bundle is about 200 KB of
+ * text, read once per input before).
+ */
+const caBundles = new Map<string, string>();
+
 /** `AWS_CA_BUNDLE`, as the SDKs read it: a PEM file of certificates trusted instead of the default roots. */
 function caBundle(env: Record<string, string | undefined>): string | undefined {
   const path = env.AWS_CA_BUNDLE?.trim();
   if (path === undefined || path === "") return undefined;
+  const known = caBundles.get(path);
+  if (known !== undefined) return known;
   try {
-    return readFileSync(path, "utf8");
+    const text = readFileSync(path, "utf8");
+    caBundles.set(path, text);
+    return text;
   } catch (error) {
     throw new Error(`AWS_CA_BUNDLE=${path}: cannot read it (${(error as Error).message})`);
   }
