@@ -14,6 +14,7 @@ const NDJSON = { strict: false, lineResync: true } as const;
 export const wafFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => WAF_TAG,
   time: (record) => timeOf(record.timestamp),
+  fields: ["timestamp"],
 });
 
 /**

@@ -1,7 +1,7 @@
 import type { DevoEvent } from "../pipeline/event.ts";
 import { countIgnored, countSkipped, type ObjectContext } from "../services/service-definition.ts";
 import { parseIsoTime } from "./iso-time.ts";
-import { compactJson } from "./json-splitter.ts";
+import { compactJson, type JsonFieldValue } from "./json-splitter.ts";
 import type { ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
 import { eventSourceLevel, tagLevel } from "./tag.ts";
 
@@ -232,9 +232,9 @@ export function cloudTrailFormat(fixedLevel: string | undefined, strict: boolean
 
 /**
  * The values of CLOUDTRAIL_FIELDS (same order) as a record that `cloudTrailRecordEvent` reads as it reads a parsed
- * one: one object shape, absent keys undefined, a value of another type than string `null`.
+ * one: one object shape, absent keys undefined (an object or array value is NESTED_JSON_VALUE, never read here).
  */
-function fieldsObject(v: readonly (string | null | undefined)[]): Record<string, unknown> {
+function fieldsObject(v: readonly JsonFieldValue[]): Record<string, unknown> {
   return {
     eventSource: v[0],
     eventName: v[1],

@@ -1,6 +1,6 @@
 import type { DevoEvent } from "../pipeline/event.ts";
 import { countIgnored, countSkipped, type ObjectContext } from "../services/service-definition.ts";
-import type { JsonSplitOptions } from "./json-splitter.ts";
+import type { JsonFieldValue, JsonSplitOptions } from "./json-splitter.ts";
 import type { ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
 
 export type JsonObject = Record<string, unknown>;
@@ -18,21 +18,55 @@ export interface JsonRecordRule {
    * log events); their messages are then JSON.stringify'd, as their original text is not at hand.
    */
   unwrap?(record: JsonObject, context: ObjectContext): JsonObject[] | undefined;
+  /**
+   * Every depth-1 key `tag` and `time` read, when that is all they read (and there is no `unwrap`): the scanner then
+   * reads those values while it frames each record, validating it as JSON.parse would, and the record is not parsed
+   * at all. `tag` and `time` get an object of those keys only (absent ones left out, an object or array value as
+   * NESTED_JSON_VALUE); the same record parsed in full must give the same tag and time (property-tested).
+   */
+  fields?: readonly string[];
 }
 
 /** A JSON log format: records framed by the JSON scanner, each parsed, tagged, stored as its compact JSON. */
 export function jsonRecordsFormat(split: JsonSplitOptions, rule: JsonRecordRule): ObjectFormat {
+  const fields = rule.unwrap === undefined ? rule.fields : undefined;
   return {
-    framing: { kind: "json", split },
+    get framing() {
+      return {
+        kind: "json",
+        split: fields !== undefined && jsonFieldReaderOn ? { ...split, fields } : split,
+      } as const;
+    },
     open(context: ObjectContext): RecordParser {
       return {
         parse(record: ObjectRecord, out: DevoEvent[]): void {
+          if (fields !== undefined && record.fields !== undefined) {
+            emitJsonRecord(fieldsRecord(fields, record.fields), record.text, rule, context, out);
+            return;
+          }
           const parsed = parseJsonObject(record.text, context);
           if (parsed) emitJsonRecord(parsed, record.text, rule, context, out);
         },
       };
     },
   };
+}
+
+/**
+ * Whether formats with `fields` have them read while framing (on; the bench and the property tests also read every
+ * record with JSON.parse, the reference).
+ */
+let jsonFieldReaderOn = true;
+
+export function useJsonFieldReader(on: boolean): void {
+  jsonFieldReaderOn = on;
+}
+
+/** The fields read of a record as the object `tag` and `time` read: the keys present, and only those. */
+function fieldsRecord(names: readonly string[], values: readonly JsonFieldValue[]): JsonObject {
+  const record: JsonObject = {};
+  for (let k = 0; k < names.length; k++) if (values[k] !== undefined) record[names[k]] = values[k];
+  return record;
 }
 
 /** Parses a record that must be a JSON object; anything else is counted as skipped. */

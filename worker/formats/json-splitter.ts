@@ -22,13 +22,20 @@ export interface JsonPiece {
   /** Bytes of an `oversize` record. */
   size?: number;
   /**
-   * Only with the `fields` option, on a `record` that is an object element of a split array and that the scan proved
-   * to be valid JSON (JSON.parse of `text` would succeed): the value of each of `fields` (same index), as JSON.parse
-   * would give it at the object's depth 1: a string, `null` for a value of another type, `undefined` when the key is
-   * absent (of duplicate keys, the last). Absent whenever the scan was not sure: parse `text` then.
+   * Only with the `fields` option, on a `record` that is an object (an element of a split array, or a whole top-level
+   * value) and that the scan proved to be valid JSON (JSON.parse of `text` would succeed): the value of each of
+   * `fields` (same index) as JSON.parse would give it at the object's depth 1, but for an object or an array, which is
+   * NESTED_JSON_VALUE (not read); `undefined` when the key is absent (of duplicate keys, the last). Absent whenever
+   * the scan was not sure: parse `text` then.
    */
-  fields?: (string | null | undefined)[];
+  fields?: JsonFieldValue[];
 }
+
+/** An object or array value of a field read while framing: its content is not read. */
+export const NESTED_JSON_VALUE: Readonly<Record<string, never>> = Object.freeze({});
+
+/** A field's value as the scanner reads it (`JsonPiece.fields`). */
+export type JsonFieldValue = string | number | boolean | null | undefined | typeof NESTED_JSON_VALUE;
 
 export interface JsonSplitOptions {
   /** Keys of a top-level object whose array value is streamed element by element (`Records`). */
@@ -52,8 +59,9 @@ export interface JsonSplitOptions {
    */
   lineResync?: boolean;
   /**
-   * Depth-1 keys of each object element of a `splitKeys` array whose values the scan reads while it frames the
-   * record, validating the whole record as JSON.parse would on the way (see `JsonPiece.fields`). ASCII names only.
+   * Depth-1 keys of each object record (an element of a `splitKeys` or top-level array, or a whole top-level value)
+   * whose values the scan reads while it frames the record, validating the whole record as JSON.parse would on the
+   * way (see `JsonPiece.fields`). ASCII names only.
    */
   fields?: readonly string[];
 }
@@ -93,8 +101,13 @@ const LITERALS = Uint8Array.from([
 ]);
 const IN_OBJECT = 1;
 const IN_ARRAY = 2;
+// What a wanted depth-1 key's value was (0: the key is absent).
 const FIELD_STRING = 1;
-const FIELD_OTHER = 2;
+const FIELD_NUMBER = 2;
+const FIELD_TRUE = 3;
+const FIELD_FALSE = 4;
+const FIELD_NULL = 5;
+const FIELD_NESTED = 6;
 
 /** Whether a number may end in this state. */
 function numberMayEnd(state: number): boolean {
@@ -202,6 +215,8 @@ export class JsonSplitter {
   private fieldStack: Uint8Array = new Uint8Array(0);
   /** The wanted key whose value comes next at depth 1, or -1. */
   private fieldKey = -1;
+  /** The wanted key whose number value is being scanned at depth 1 (its end not seen yet), or -1. */
+  private numberField = -1;
   /** Offsets (in the record) where the depth-1 key or wanted string value being scanned starts. */
   private keyStartInRecord = 0;
   private valueStartInRecord = 0;
@@ -217,7 +232,7 @@ export class JsonSplitter {
     this.maxDepth = options.maxDepth ?? MAX_RECORD_DEPTH;
     this.lineResync = (options.lineResync ?? false) && !this.strict && this.splitKeys.size === 0;
     const encoder = new TextEncoder();
-    this.fieldNames = (this.splitKeys.size > 0 ? (options.fields ?? []) : []).map((name) => encoder.encode(name));
+    this.fieldNames = (options.fields ?? []).map((name) => encoder.encode(name));
     this.fieldNames.forEach((name, k) => {
       const list = this.fieldsByLength[name.length] ?? [];
       list.push(k);
@@ -360,6 +375,7 @@ export class JsonSplitter {
     }
     this.startPiece(i, false);
     this.pieceDepth = 0;
+    if (this.topIsObject && this.fieldNames.length > 0 && this.splitKeys.size === 0) this.startFields();
   }
 
   private enterSplitArray(key: string): void {
@@ -425,18 +441,20 @@ export class JsonSplitter {
    * so it decodes alone to what it is in the whole text; when every byte of the record decoded to one character
    * (ASCII, or invalid bytes each replaced by U+FFFD), byte offsets are character offsets and a slice is enough.
    */
-  private takeFields(raw: string, bytes: Uint8Array): (string | null | undefined)[] {
+  private takeFields(raw: string, bytes: Uint8Array): JsonFieldValue[] {
     const kinds = this.fieldKinds;
-    const fields: (string | null | undefined)[] = new Array(kinds.length);
+    const fields: JsonFieldValue[] = new Array(kinds.length);
     const sameOffsets = raw.length === bytes.length;
     for (let k = 0; k < kinds.length; k++) {
       const kind = kinds[k];
-      if (kind === FIELD_STRING) {
+      if (kind === FIELD_STRING || kind === FIELD_NUMBER) {
         const start = this.fieldStarts[k];
         const end = this.fieldEnds[k];
-        fields[k] = sameOffsets ? raw.slice(start, end) : this.decoder.decode(bytes.subarray(start, end));
+        const text = sameOffsets ? raw.slice(start, end) : this.decoder.decode(bytes.subarray(start, end));
+        // A JSON number's text is a JavaScript numeric literal of the same value: Number reads it as JSON.parse does.
+        fields[k] = kind === FIELD_STRING ? text : Number(text);
       } else {
-        fields[k] = kind === FIELD_OTHER ? null : undefined;
+        fields[k] = FIELD_VALUES[kind];
       }
     }
     return fields;
@@ -577,6 +595,7 @@ export class JsonSplitter {
     this.fieldState = V_KEY_OR_CLOSE;
     this.fieldStack[1] = IN_OBJECT;
     this.fieldKey = -1;
+    this.numberField = -1;
     this.fieldKinds.fill(0);
   }
 
@@ -702,13 +721,14 @@ export class JsonSplitter {
         state = V_VALUE;
       } else if (c === COMMA) {
         if (state !== V_AFTER && !numberMayEnd(state)) return this.giveUp(chunk, i, state, depth, whitespace, out);
+        if (this.numberField >= 0) this.endNumber(base + i);
         state = stack[depth - pieceDepth] === IN_OBJECT ? V_KEY : V_VALUE;
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         const level = depth - pieceDepth + 1;
         if (state > V_VALUE_OR_CLOSE || level >= stack.length) {
           return this.giveUp(chunk, i, state, depth, whitespace, out);
         }
-        if (level === 2 && this.fieldKey >= 0) this.otherValue();
+        if (level === 2 && this.fieldKey >= 0) this.valueKind(FIELD_NESTED);
         stack[level] = c === OPEN_BRACE ? IN_OBJECT : IN_ARRAY;
         state = c === OPEN_BRACE ? V_KEY_OR_CLOSE : V_VALUE_OR_CLOSE;
         depth++;
@@ -719,6 +739,7 @@ export class JsonSplitter {
             ? stack[level] === IN_OBJECT && (state === V_AFTER || state === V_KEY_OR_CLOSE || numberMayEnd(state))
             : stack[level] === IN_ARRAY && (state === V_AFTER || state === V_VALUE_OR_CLOSE || numberMayEnd(state));
         if (!fits) return this.giveUp(chunk, i, state, depth, whitespace, out);
+        if (this.numberField >= 0) this.endNumber(base + i);
         state = V_AFTER;
         if (level === 1) {
           // The record's own closing bracket: the general loop ends the record there.
@@ -727,8 +748,11 @@ export class JsonSplitter {
         }
         depth--;
       } else if (c === SPACE || c === LF || c === CR || c === TAB) {
+        // One record per line: a line break inside one may be where it was cut (scanRecordBodyResync decides).
+        if (c === LF && this.lineResync) return this.giveUp(chunk, i, state, depth, whitespace, out);
         if (state >= V_MINUS) {
           if (!numberMayEnd(state)) return this.giveUp(chunk, i, state, depth, whitespace, out);
+          if (this.numberField >= 0) this.endNumber(base + i);
           state = V_AFTER;
         }
         whitespace = true;
@@ -741,7 +765,7 @@ export class JsonSplitter {
         else if (c === 0x30) state = V_ZERO;
         else if (c > 0x30 && c <= 0x39) state = V_INT;
         else return this.giveUp(chunk, i, state, depth, whitespace, out);
-        if (this.fieldKey >= 0 && depth - pieceDepth === 1) this.otherValue();
+        if (this.fieldKey >= 0 && depth - pieceDepth === 1) this.startScalar(state, base + i);
       } else if (state >= V_LITERAL) {
         if (LITERALS[state - V_LITERAL] !== c) return this.giveUp(chunk, i, state, depth, whitespace, out);
         state++;
@@ -763,10 +787,27 @@ export class JsonSplitter {
     this.pieceWhitespace = whitespace;
   }
 
-  /** A wanted key's value is not a string: present, `null`. */
-  private otherValue(): void {
-    this.fieldKinds[this.fieldKey] = FIELD_OTHER;
+  /** The wanted key's value is a container or a literal, of this kind. */
+  private valueKind(kind: number): void {
+    this.fieldKinds[this.fieldKey] = kind;
     this.fieldKey = -1;
+  }
+
+  /** The wanted key's value is a number or a literal, starting at `start` (offset in the record) in `state`. */
+  private startScalar(state: number, start: number): void {
+    if (state >= V_LITERAL) {
+      this.valueKind(state === V_LITERAL + 1 ? FIELD_TRUE : state === V_LITERAL + 6 ? FIELD_FALSE : FIELD_NULL);
+      return;
+    }
+    this.fieldStarts[this.fieldKey] = start;
+    this.numberField = this.fieldKey;
+    this.valueKind(FIELD_NUMBER);
+  }
+
+  /** The number of `numberField` ends before `end` (offset in the record). */
+  private endNumber(end: number): void {
+    this.fieldEnds[this.numberField] = end;
+    this.numberField = -1;
   }
 
   /**
@@ -784,6 +825,12 @@ export class JsonSplitter {
   ): number {
     this.saveFields(state, depth, whitespace);
     this.stopFields();
+    if (this.lineResync && this.mode === MODE_VALUE) {
+      // One record per line: the resync scan goes on from this byte, inside the string or not, as it would have.
+      this.inString = inString;
+      this.pendingEscape = false;
+      return this.scanRecordBodyResync(chunk, i, out);
+    }
     if (!inString) return this.scanRecordBody(chunk, i, out);
     this.inString = false;
     this.pendingEscape = false;
@@ -915,6 +962,9 @@ function stringStop(chunk: Uint8Array, i: number, n: number): number {
 }
 
 /** The state after byte `c` in a number in state `state`, or -1 when `c` cannot come there. */
+/** The value of a field of each kind that has no text of its own (FIELD_* index). */
+const FIELD_VALUES: readonly JsonFieldValue[] = [undefined, undefined, undefined, true, false, null, NESTED_JSON_VALUE];
+
 function numberState(state: number, c: number): number {
   const digit = c >= 0x30 && c <= 0x39;
   switch (state) {

@@ -1,6 +1,6 @@
 import type { DevoEvent } from "../pipeline/event.ts";
 import type { ObjectContext } from "../services/service-definition.ts";
-import type { JsonSplitOptions } from "./json-splitter.ts";
+import type { JsonFieldValue, JsonSplitOptions } from "./json-splitter.ts";
 
 /**
  * How an object's decompressed bytes are cut into records before a format parses them:
@@ -19,7 +19,7 @@ export interface ObjectRecord {
    * JSON records framed with `fields` (`JsonSplitOptions.fields`): the values the scanner read, when it read them
    * (`JsonPiece.fields`).
    */
-  fields?: readonly (string | null | undefined)[];
+  fields?: readonly JsonFieldValue[];
 }
 
 /** Parses the records of one object; created per object, so it may keep per-object state (a header line). */

@@ -20,24 +20,28 @@ const NDJSON = { strict: false, lineResync: true } as const;
 export const cloudflareHttpFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => CLOUDFLARE_HTTP_TAG,
   time: (record) => timeOf(record.EdgeStartTimestamp),
+  fields: ["EdgeStartTimestamp"],
 });
 
 /** Cloudflare audit logs (Logpush `audit_logs` dataset): NDJSON, `When` is the time. */
 export const cloudflareAuditFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => CLOUDFLARE_AUDIT_TAG,
   time: (record) => timeOf(record.When),
+  fields: ["When"],
 });
 
 /** CrowdStrike Falcon Data Replication data files: NDJSON events, `timestamp` in epoch milliseconds. */
 export const crowdStrikeFdrFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => CROWDSTRIKE_FDR_TAG,
   time: (record) => timeOf(record.timestamp),
+  fields: ["timestamp"],
 });
 
 /** SentinelOne Deep Visibility (funnel) exports: NDJSON. */
 export const sentinelOneFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => SENTINELONE_TAG,
   time: (record) => timeOf(record.timestamp ?? record["event.time"]),
+  fields: ["timestamp", "event.time"],
 });
 
 /**
@@ -79,6 +83,7 @@ export const laceworkFormat: ObjectFormat = jsonRecordsFormat(
   {
     tag: (_record, context: ObjectContext) => laceworkTag(context.key),
     time: (record) => timeOf(record.EVENT_TIME ?? record.START_TIME ?? record.eventTime),
+    fields: ["EVENT_TIME", "START_TIME", "eventTime"],
   },
 );
 

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { CLOUDTRAIL_FIELDS } from "../../../worker/formats/cloudtrail.ts";
-import { type JsonPiece, JsonSplitter } from "../../../worker/formats/json-splitter.ts";
+import { type JsonFieldValue, type JsonPiece, JsonSplitter } from "../../../worker/formats/json-splitter.ts";
 import { pushAtCuts } from "../../helpers/push-at-cuts.ts";
-import { jsonValue, mutatedRecordText, plainRecordText, recordText, ws } from "./json-texts.ts";
+import { asFieldValue, jsonValue, mutatedRecordText, plainRecordText, recordText, ws } from "./json-texts.ts";
 
 const encoder = new TextEncoder();
 const WANTED: readonly string[] = CLOUDTRAIL_FIELDS;
@@ -16,7 +16,7 @@ const element = fc.oneof(
   { weight: 1, arbitrary: jsonValue },
 );
 
-function expectedFields(text: string): (string | null | undefined)[] | "invalid" {
+function expectedFields(text: string): JsonFieldValue[] | "invalid" {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -25,7 +25,7 @@ function expectedFields(text: string): (string | null | undefined)[] | "invalid"
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return "invalid";
   const object = parsed as Record<string, unknown>;
-  return WANTED.map((k) => (Object.hasOwn(object, k) ? (typeof object[k] === "string" ? object[k] : null) : undefined));
+  return WANTED.map((k) => (Object.hasOwn(object, k) ? asFieldValue(object[k]) : undefined));
 }
 
 function split(body: Uint8Array, cuts: number[], fields: boolean): JsonPiece[] {

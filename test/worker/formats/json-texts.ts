@@ -1,11 +1,16 @@
 import fc from "fast-check";
 import { CLOUDTRAIL_FIELDS } from "../../../worker/formats/cloudtrail.ts";
+import { type JsonFieldValue, NESTED_JSON_VALUE } from "../../../worker/formats/json-splitter.ts";
 
 /**
- * JSON texts as a writer could produce them, not only as JSON.stringify would, for the property tests of the
- * CloudTrail field reading: CloudTrail's wanted keys (duplicated, nested, \u-escaped), escapes, Unicode,
+ * JSON texts as a writer could produce them, not only as JSON.stringify would, for the property tests of the field
+ * reading: the wanted keys of CloudTrail and of the NDJSON formats (duplicated, nested, \u-escaped), escapes, Unicode,
  * whitespace, deep nesting, and cut or mutated texts that are mostly invalid.
  */
+/** The keys the NDJSON formats read their time from (WAF, Cloudflare, CrowdStrike, SentinelOne, Lacework). */
+export const NDJSON_TIME_FIELDS = ["timestamp", "When", "EdgeStartTimestamp", "event.time", "EVENT_TIME", "START_TIME"];
+const WANTED_KEYS = [...CLOUDTRAIL_FIELDS, ...NDJSON_TIME_FIELDS];
+
 export const ws = fc.constantFrom("", "", "", " ", "\n", "\t", "\r\n  ");
 
 /** One piece of a string's contents, as written between its quotes. */
@@ -49,7 +54,7 @@ const stringPiece = fc.oneof(
 const stringBody = fc.array(stringPiece, { maxLength: 5 }).map((parts) => parts.join(""));
 
 /** A wanted key written plainly, or with one of its characters as a \u escape. */
-const wantedKey = fc.tuple(fc.constantFrom(...CLOUDTRAIL_FIELDS), fc.nat(), fc.boolean()).map(([key, at, escaped]) => {
+const wantedKey = fc.tuple(fc.constantFrom(...WANTED_KEYS), fc.nat(), fc.boolean()).map(([key, at, escaped]) => {
   if (!escaped) return key;
   const i = at % key.length;
   const hex = key.charCodeAt(i).toString(16).padStart(4, "0");
@@ -64,8 +69,16 @@ const keyText = fc.oneof(
   { weight: 3, arbitrary: stringBody },
 );
 
-/** Values of CloudTrail's own fields, so the tags and times they make are exercised too. */
+/** Values of the wanted fields, so the tags and times they make are exercised too. */
 const fieldValue = fc.constantFrom(
+  "1732270830123",
+  "1732270830",
+  "1732270830.5",
+  "1732270830123456789",
+  "-1",
+  "1e3",
+  '"1732270830"',
+  '"2026-11-22T10:20:30+01:00"',
   '"iam.amazonaws.com"',
   '"s3.amazonaws.com"',
   '"ec2.amazon\\u0061ws.com"',
@@ -148,7 +161,10 @@ export const anyText = fc.oneof(
 
 // ---- The reader against JSON.parse ----
 
-/** Levels of objects and arrays in a parsed value (`{}` is 1). */
+/** A parsed value as the scanner gives a field's: itself, but an object or array is NESTED_JSON_VALUE. */
+export function asFieldValue(value: unknown): JsonFieldValue {
+  return value !== null && typeof value === "object" ? NESTED_JSON_VALUE : (value as JsonFieldValue);
+}
 
 /** A record cut, or with a character inserted or replaced: mostly invalid JSON that the splitter still frames. */
 export const mutatedRecordText = fc
@@ -160,7 +176,7 @@ export const plainRecordText = fc
   .array(
     fc.tuple(
       ws,
-      fc.oneof(fc.constantFrom(...CLOUDTRAIL_FIELDS), fc.constantFrom("other", "eventname", "")),
+      fc.oneof(fc.constantFrom(...WANTED_KEYS), fc.constantFrom("other", "eventname", "")),
       ws,
       fc.oneof(
         fieldValue.filter((v) => !v.includes("\\")),

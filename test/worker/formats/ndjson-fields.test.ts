@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { wafFormat } from "../../../worker/formats/aws-json-formats.ts";
+import { useJsonFieldReader } from "../../../worker/formats/json-records-format.ts";
+import {
+  type JsonFieldValue,
+  type JsonPiece,
+  JsonSplitter,
+  NESTED_JSON_VALUE,
+} from "../../../worker/formats/json-splitter.ts";
+import type { ObjectFormat } from "../../../worker/formats/object-format.ts";
+import { readWithFormat } from "../../../worker/formats/read-object.ts";
+import {
+  cloudflareAuditFormat,
+  cloudflareHttpFormat,
+  crowdStrikeFdrFormat,
+  laceworkFormat,
+  sentinelOneFormat,
+} from "../../../worker/formats/vendor-formats.ts";
+import type { DevoEvent } from "../../../worker/pipeline/event.ts";
+import { newParseStats, type ParseStats } from "../../../worker/services/service-definition.ts";
+import { pushAtCuts } from "../../helpers/push-at-cuts.ts";
+import {
+  anyText,
+  asFieldValue,
+  jsonValue,
+  mutatedRecordText,
+  NDJSON_TIME_FIELDS,
+  plainRecordText,
+  recordText,
+} from "./json-texts.ts";
+
+const encoder = new TextEncoder();
+const WANTED = NDJSON_TIME_FIELDS;
+
+/** One record per line as the NDJSON formats frame them. */
+function split(body: Uint8Array, cuts: number[], fields: boolean, topLevelArrays = false): JsonPiece[] {
+  const splitter = new JsonSplitter({
+    strict: false,
+    lineResync: true,
+    splitTopLevelArrays: topLevelArrays,
+    fields: fields ? WANTED : undefined,
+  });
+  return pushAtCuts(splitter, body, cuts);
+}
+
+function expectedFields(text: string): JsonFieldValue[] | "invalid" {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "invalid";
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return "invalid";
+  const object = parsed as Record<string, unknown>;
+  return WANTED.map((k) => (Object.hasOwn(object, k) ? asFieldValue(object[k]) : undefined));
+}
+
+const text = fc.oneof(
+  { weight: 4, arbitrary: plainRecordText },
+  { weight: 4, arbitrary: recordText },
+  { weight: 2, arbitrary: mutatedRecordText },
+  { weight: 1, arbitrary: jsonValue },
+);
+/** Mostly one record per line, as written; sometimes with line breaks inside (pretty-printed, or cut). */
+const line = fc.oneof(
+  { weight: 3, arbitrary: text.map((t) => t.replace(/\r?\n/g, " ")) },
+  { weight: 1, arbitrary: text },
+);
+/** What ends a line: NDJSON's line break, CRLF, Firehose's nothing at all, blank lines. */
+const lineEnd = fc.constantFrom("\n", "\n", "\r\n", "", "\n\n", " \n");
+
+describe("NDJSON fields read while framing (property)", () => {
+  for (const topLevelArrays of [false, true]) {
+    it(`frames exactly as without fields, and every field it reads is JSON.parse's, cut anywhere${topLevelArrays ? " (top-level arrays split)" : ""}`, () => {
+      let read = 0;
+      let records = 0;
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(line, lineEnd), { maxLength: 8 }),
+          fc.array(fc.nat(), { maxLength: 12 }),
+          fc.boolean(),
+          (lines, cutsAt, oneByte) => {
+            const body = encoder.encode(lines.map(([text, end]) => text + end).join(""));
+            const cuts = oneByte ? [...body.keys()] : cutsAt.map((c) => c % (body.length + 1));
+            const plain = split(body, cuts, false, topLevelArrays);
+            const withFields = split(body, cuts, true, topLevelArrays);
+            assert.deepEqual(
+              withFields.map(({ fields: _fields, ...piece }) => piece),
+              plain,
+              "the same pieces as without fields",
+            );
+            for (const piece of withFields) {
+              if (piece.kind !== "record") continue;
+              records++;
+              if (piece.fields === undefined) continue;
+              read++;
+              const expected = expectedFields(piece.text);
+              assert.notEqual(
+                expected,
+                "invalid",
+                `read fields of what JSON.parse rejects or is no object: ${piece.text}`,
+              );
+              assert.deepEqual(piece.fields, expected, piece.text);
+            }
+          },
+        ),
+        { numRuns: 1500 },
+      );
+      assert.ok(read > records / 4, `fields read for ${read} of ${records} records: the fast path is hardly exercised`);
+    });
+  }
+
+  it("reads numbers, literals and containers as JSON.parse does, and leaves what it is not sure of", () => {
+    const cases: [string, JsonFieldValue[] | undefined][] = [
+      ['{"timestamp":1732270830123,"When":"2026-11-22T10:20:30Z"}', [1732270830123, "2026-11-22T10:20:30Z"]],
+      ['{"timestamp":-0,"When":1e999,"EdgeStartTimestamp":-1.5E-3}', [-0, Number.POSITIVE_INFINITY, -1.5e-3]],
+      ['{"timestamp":123456789012345678901234567890}', [1.2345678901234568e29]],
+      ['{"timestamp":true,"When":false,"EdgeStartTimestamp":null}', [true, false, null]],
+      ['{"timestamp":{"When":1},"When":[2],"event.time" : 3 }', [NESTED_JSON_VALUE, NESTED_JSON_VALUE, undefined, 3]],
+      ['{"timestamp":1,"timestamp":"x"}', ["x"]],
+      ['{"timestamp":"x","timestamp":2}', [2]],
+      ['{"timestamp":01}', undefined],
+      ['{"timestamp":1.}', undefined],
+      ['{"timestamp":tru}', undefined],
+      ['{"timestamp":"a\\u0062"}', undefined],
+      ['{"timest\\u0061mp":1}', undefined],
+    ];
+    for (const [text, values] of cases) {
+      const [piece] = split(encoder.encode(`${text}\n`), [], true);
+      assert.equal(piece.kind, "record", text);
+      if (values === undefined) {
+        assert.equal(piece.fields, undefined, text);
+        continue;
+      }
+      const expected = expectedFields(text);
+      assert.deepEqual(piece.fields, expected, text);
+      // The table's own values, as a check of the check.
+      assert.deepEqual(piece.fields?.slice(0, values.length), values, text);
+    }
+  });
+
+  it("a record cut at a line break is skipped alone, and the next line is read with its fields", () => {
+    const body = encoder.encode('{"timestamp":1,"a":[1,\n{"timestamp":2}\n{"timestamp":3, "b":\n"c"}\n');
+    const pieces = split(body, [], true);
+    assert.deepEqual(
+      pieces.map((p) => [p.kind, p.fields?.[0]]),
+      [
+        ["unterminated", undefined],
+        ["record", 2],
+        // A line break outside strings inside a record: framed as before (one record), not read.
+        ["record", undefined],
+      ],
+    );
+    assert.deepEqual(
+      split(body, [], false).map((p) => p.kind),
+      pieces.map((p) => p.kind),
+    );
+  });
+});
+
+// ---- Every event of the NDJSON formats the same with and without the fields read ----
+
+interface Outcome {
+  events: { tag: string; message: string; time?: number }[];
+  stats: ParseStats;
+}
+
+async function readNdjson(format: ObjectFormat, body: string, key: string, fast: boolean): Promise<Outcome> {
+  useJsonFieldReader(fast);
+  try {
+    const stats = newParseStats();
+    const context = { bucket: "b", key, options: {}, stats };
+    const bytes = encoder.encode(body);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += 61) yield bytes.slice(i, i + 61);
+    }
+    const events: Outcome["events"] = [];
+    for await (const batch of readWithFormat(format, chunks(), context)) {
+      for (const event of batch as DevoEvent[]) {
+        events.push({ tag: event.tag, message: event.message, time: event.time?.getTime() });
+      }
+    }
+    return { events, stats };
+  } finally {
+    useJsonFieldReader(true);
+  }
+}
+
+const FORMATS: [string, ObjectFormat][] = [
+  ["WAF", wafFormat],
+  ["Cloudflare HTTP", cloudflareHttpFormat],
+  ["Cloudflare audit", cloudflareAuditFormat],
+  ["CrowdStrike FDR", crowdStrikeFdrFormat],
+  ["SentinelOne", sentinelOneFormat],
+  ["Lacework", laceworkFormat],
+];
+
+describe("NDJSON formats with and without the fields read while framing (property)", () => {
+  for (const [name, format] of FORMATS) {
+    it(`${name}: the same events (tag, message, time) and counts`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(anyText, lineEnd), { maxLength: 8 }),
+          fc.constantFrom("logs/x.json", "agent/dns_query/2026/x.json"),
+          async (lines, key) => {
+            const body = lines.map(([text, end]) => text + end).join("");
+            assert.deepEqual(await readNdjson(format, body, key, true), await readNdjson(format, body, key, false));
+          },
+        ),
+        { numRuns: 250 },
+      );
+    });
+  }
+});
