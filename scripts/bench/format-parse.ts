@@ -1,15 +1,17 @@
 import { Buffer } from "node:buffer";
 import { gzipSync } from "node:zlib";
 import { useCloudTrailFieldReader } from "../../worker/formats/cloudtrail.ts";
+import { useJsonFieldReader } from "../../worker/formats/json-records-format.ts";
 import { useSimdStringSearch } from "../../worker/formats/json-splitter.ts";
 import { measureParseThroughput } from "../../worker/formats/parse-throughput.ts";
+import { wafLog } from "../fixtures/access-log-generators.ts";
 import { cloudTrailFileBody, generateCloudTrailFile } from "../fixtures/cloudtrail-generator.ts";
 
 /**
- * CloudTrail parse throughput on one thread, as `per-format.ts` measures it (gzip, framing, parser, batches), on
- * its own so that it can run under callgrind:
+ * Parse throughput of CloudTrail (or, with `--waf`, WAF's NDJSON) on one thread, as `per-format.ts` measures it
+ * (gzip, framing, parser, batches), on its own so that it can run under callgrind:
  *
- *   node scripts/bench/cloudtrail-parse.ts <records> <passes> [--no-parse] [--full-parse] [--no-simd] [--before]
+ *   node scripts/bench/format-parse.ts <records> <passes> [--waf] [--no-parse] [--full-parse] [--no-simd] [--before]
  *
  * prints one JSON line (events, MB of text, seconds per pass). With `--no-parse` the same data is generated and
  * compressed but not read; with `--full-parse` every record is parsed with JSON.parse, else its fields are read
@@ -18,31 +20,40 @@ import { cloudTrailFileBody, generateCloudTrailFile } from "../fixtures/cloudtra
  * instruction counts between a run and the `--no-parse` one, over the events read, is the instructions per event of
  * reading, net of start-up and data generation; between runs of 2 and 16 passes, the same once V8 has compiled it.
  *
- *   node scripts/bench/cloudtrail-parse.ts <records> <rounds> --compare
+ *   node scripts/bench/format-parse.ts <records> <rounds> [--waf] --compare
  *
  * alternates a pass as the worker reads now and one as before, `rounds` times, in one process, and prints the MB/s
  * of each pass: the two ways see the same drift of the machine, pass by pass.
  */
+function readFieldsWhileFraming(on: boolean): void {
+  useCloudTrailFieldReader(on);
+  useJsonFieldReader(on);
+}
+
 async function main(): Promise<void> {
   const records = Number(process.argv[2] ?? "14000");
   const passes = Number(process.argv[3] ?? "3");
   const parse = !process.argv.includes("--no-parse");
   const before = process.argv.includes("--before");
-  useCloudTrailFieldReader(!before && !process.argv.includes("--full-parse"));
+  readFieldsWhileFraming(!before && !process.argv.includes("--full-parse"));
   useSimdStringSearch(!before && !process.argv.includes("--no-simd"));
-  const file = generateCloudTrailFile({ seed: 7001, records });
-  const plain = Buffer.from(cloudTrailFileBody(file));
+  const waf = process.argv.includes("--waf");
+  const service = waf ? "aws_sqs_waf" : "aws_sqs_cloudtrail";
+  const plain = Buffer.from(
+    waf ? wafLog(records).text : cloudTrailFileBody(generateCloudTrailFile({ seed: 7001, records })),
+  );
   const object = gzipSync(plain);
-  const key =
-    "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/22/123456789012_CloudTrail_us-east-1_20261122T0000Z_bench.json.gz";
+  const key = waf
+    ? "AWSLogs/123456789012/WAFLogs/us-east-1/acl/2026/11/22/00/aws-waf-logs-bench.log.gz"
+    : "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/22/123456789012_CloudTrail_us-east-1_20261122T0000Z_bench.json.gz";
   if (process.argv.includes("--compare")) {
     const mb = plain.byteLength / 1e6;
     const rates: Record<string, number[]> = { now: [], before: [] };
     for (let round = 0; round < passes; round++) {
       for (const way of round % 2 === 0 ? ["now", "before"] : ["before", "now"]) {
-        useCloudTrailFieldReader(way === "now");
+        readFieldsWhileFraming(way === "now");
         useSimdStringSearch(way === "now");
-        const result = await measureParseThroughput("aws_sqs_cloudtrail", object, { key });
+        const result = await measureParseThroughput(service, object, { key });
         rates[way].push(Math.round((mb / result.seconds) * 10) / 10);
       }
     }
@@ -53,7 +64,7 @@ async function main(): Promise<void> {
   let events = 0;
   if (parse) {
     for (let pass = 0; pass < passes; pass++) {
-      const result = await measureParseThroughput("aws_sqs_cloudtrail", object, { key });
+      const result = await measureParseThroughput(service, object, { key });
       seconds.push(result.seconds);
       events += result.events;
     }

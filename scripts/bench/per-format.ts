@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import { gzipSync } from "node:zlib";
 import { useCloudTrailFieldReader } from "../../worker/formats/cloudtrail.ts";
+import { useJsonFieldReader } from "../../worker/formats/json-records-format.ts";
 import { useSimdStringSearch } from "../../worker/formats/json-splitter.ts";
 import { measureParseThroughput } from "../../worker/formats/parse-throughput.ts";
 import {
@@ -24,8 +25,8 @@ interface FormatCase {
   /** Events per generated file, chosen so each file is roughly the same size (~16 MB of text). */
   count: number;
   /**
-   * The way the worker read CloudTrail before issue 21's point 3: every record parsed with JSON.parse, strings scanned
-   * by a JavaScript byte loop. Default: as the worker reads now (fields read while framing, SIMD string search).
+   * The way the worker read JSON before issue 21's point 3: every record parsed with JSON.parse, strings scanned by a
+   * JavaScript byte loop. Default: as the worker reads now (fields read while framing, SIMD string search).
    */
   before?: boolean;
 }
@@ -69,6 +70,14 @@ const CASES: FormatCase[] = [
   },
   { format: "WAF (ndjson)", service: "aws_sqs_waf", key: "waf/waf.log.gz", make: wafLog, count: 16_000 },
   {
+    format: "WAF, before: JSON.parse of every record, JavaScript string scan",
+    service: "aws_sqs_waf",
+    key: "waf/waf.log.gz",
+    make: wafLog,
+    count: 16_000,
+    before: true,
+  },
+  {
     format: "Route 53 Resolver (ndjson)",
     service: "aws_sqs_route53",
     key: "route53/resolver.log.gz",
@@ -107,6 +116,7 @@ export async function measurePerFormat(passes = 3): Promise<FormatFigure[]> {
     let best = Number.POSITIVE_INFINITY;
     let events = 0;
     useCloudTrailFieldReader(c.before !== true);
+    useJsonFieldReader(c.before !== true);
     useSimdStringSearch(c.before !== true);
     try {
       for (let pass = 0; pass < passes; pass++) {
@@ -116,6 +126,7 @@ export async function measurePerFormat(passes = 3): Promise<FormatFigure[]> {
       }
     } finally {
       useCloudTrailFieldReader(true);
+      useJsonFieldReader(true);
       useSimdStringSearch(true);
     }
     figures.push({
