@@ -1,6 +1,7 @@
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { CLOUDTRAIL_FIELDS } from "../../../worker/formats/cloudtrail.ts";
-import { type JsonFieldValue, NESTED_JSON_VALUE } from "../../../worker/formats/json-splitter.ts";
+import { type JsonFieldValue, type JsonPiece, NESTED_JSON_VALUE } from "../../../worker/formats/json-splitter.ts";
 
 /**
  * JSON texts as a writer could produce them, not only as JSON.stringify would, for the property tests of the field
@@ -164,6 +165,45 @@ export const anyText = fc.oneof(
 /** A parsed value as the scanner gives a field's: itself, but an object or array is NESTED_JSON_VALUE. */
 export function asFieldValue(value: unknown): JsonFieldValue {
   return value !== null && typeof value === "object" ? NESTED_JSON_VALUE : (value as JsonFieldValue);
+}
+
+/** The `wanted` fields of a record as JSON.parse reads them, or "invalid" for what it rejects or is no object. */
+export function expectedFields(text: string, wanted: readonly string[]): JsonFieldValue[] | "invalid" {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "invalid";
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return "invalid";
+  const object = parsed as Record<string, unknown>;
+  return wanted.map((k) => (Object.hasOwn(object, k) ? asFieldValue(object[k]) : undefined));
+}
+
+/**
+ * The pieces framed with the `wanted` fields are those framed without them, and every field read is JSON.parse's;
+ * `tally` counts the records and those whose fields were read.
+ */
+export function assertFieldsAsParsed(
+  withFields: JsonPiece[],
+  plain: JsonPiece[],
+  wanted: readonly string[],
+  tally: { records: number; read: number },
+): void {
+  assert.deepEqual(
+    withFields.map(({ fields: _fields, ...piece }) => piece),
+    plain,
+    "the same pieces as without fields",
+  );
+  for (const piece of withFields) {
+    if (piece.kind !== "record") continue;
+    tally.records++;
+    if (piece.fields === undefined) continue;
+    tally.read++;
+    const expected = expectedFields(piece.text, wanted);
+    assert.notEqual(expected, "invalid", `read fields of what JSON.parse rejects or is no object: ${piece.text}`);
+    assert.deepEqual(piece.fields, expected, piece.text);
+  }
 }
 
 /** A record cut, or with a character inserted or replaced: mostly invalid JSON that the splitter still frames. */

@@ -23,7 +23,8 @@ import { newParseStats, type ParseStats } from "../../../worker/services/service
 import { pushAtCuts } from "../../helpers/push-at-cuts.ts";
 import {
   anyText,
-  asFieldValue,
+  assertFieldsAsParsed,
+  expectedFields,
   jsonValue,
   mutatedRecordText,
   NDJSON_TIME_FIELDS,
@@ -45,18 +46,6 @@ function split(body: Uint8Array, cuts: number[], fields: boolean, topLevelArrays
   return pushAtCuts(splitter, body, cuts);
 }
 
-function expectedFields(text: string): JsonFieldValue[] | "invalid" {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return "invalid";
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return "invalid";
-  const object = parsed as Record<string, unknown>;
-  return WANTED.map((k) => (Object.hasOwn(object, k) ? asFieldValue(object[k]) : undefined));
-}
-
 const text = fc.oneof(
   { weight: 4, arbitrary: plainRecordText },
   { weight: 4, arbitrary: recordText },
@@ -74,8 +63,7 @@ const lineEnd = fc.constantFrom("\n", "\n", "\r\n", "", "\n\n", " \n");
 describe("NDJSON fields read while framing (property)", () => {
   for (const topLevelArrays of [false, true]) {
     it(`frames exactly as without fields, and every field it reads is JSON.parse's, cut anywhere${topLevelArrays ? " (top-level arrays split)" : ""}`, () => {
-      let read = 0;
-      let records = 0;
+      const tally = { records: 0, read: 0 };
       fc.assert(
         fc.property(
           fc.array(fc.tuple(line, lineEnd), { maxLength: 8 }),
@@ -85,30 +73,15 @@ describe("NDJSON fields read while framing (property)", () => {
             const body = encoder.encode(lines.map(([text, end]) => text + end).join(""));
             const cuts = oneByte ? [...body.keys()] : cutsAt.map((c) => c % (body.length + 1));
             const plain = split(body, cuts, false, topLevelArrays);
-            const withFields = split(body, cuts, true, topLevelArrays);
-            assert.deepEqual(
-              withFields.map(({ fields: _fields, ...piece }) => piece),
-              plain,
-              "the same pieces as without fields",
-            );
-            for (const piece of withFields) {
-              if (piece.kind !== "record") continue;
-              records++;
-              if (piece.fields === undefined) continue;
-              read++;
-              const expected = expectedFields(piece.text);
-              assert.notEqual(
-                expected,
-                "invalid",
-                `read fields of what JSON.parse rejects or is no object: ${piece.text}`,
-              );
-              assert.deepEqual(piece.fields, expected, piece.text);
-            }
+            assertFieldsAsParsed(split(body, cuts, true, topLevelArrays), plain, WANTED, tally);
           },
         ),
         { numRuns: 1500 },
       );
-      assert.ok(read > records / 4, `fields read for ${read} of ${records} records: the fast path is hardly exercised`);
+      assert.ok(
+        tally.read > tally.records / 4,
+        `fields read for ${tally.read} of ${tally.records} records: the fast path is hardly exercised`,
+      );
     });
   }
 
@@ -134,7 +107,7 @@ describe("NDJSON fields read while framing (property)", () => {
         assert.equal(piece.fields, undefined, text);
         continue;
       }
-      const expected = expectedFields(text);
+      const expected = expectedFields(text, WANTED);
       assert.deepEqual(piece.fields, expected, text);
       // The table's own values, as a check of the check.
       assert.deepEqual(piece.fields?.slice(0, values.length), values, text);
