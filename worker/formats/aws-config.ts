@@ -23,5 +23,6 @@ export const awsConfigFormat: ObjectFormat = jsonRecordsFormat(
     tag: (record: JsonObject, _context: ObjectContext) => (isConfigurationItem(record) ? CONFIG_TAG : undefined),
     ignoreReason: "not an AWS Config configuration item (file without configurationItems)",
     time: (record) => timeOf(record.configurationItemCaptureTime),
+    fields: ["configurationItemCaptureTime", "configurationItemStatus", "resourceType"],
   },
 );

@@ -25,6 +25,7 @@ export const guardDutyFormat: ObjectFormat = jsonRecordsFormat(NDJSON, {
   tag: () => GUARDDUTY_TAG,
   time: (record) => timeOf(record.updatedAt),
   unwrap: (record) => (isEventBridgeEnvelope(record) && isObject(record.detail) ? [record.detail] : undefined),
+  fields: ["detail-type", "source", "detail", "updatedAt"],
 });
 
 function isObject(value: unknown): value is JsonObject {

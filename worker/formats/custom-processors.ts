@@ -25,7 +25,8 @@ export type FileFormat = CustomProcessor | { type: CustomProcessor; config?: Rec
 /** Tag given before the routing template (which custom_service requires) replaces it. */
 export const CUSTOM_PLACEHOLDER_TAG = "custom";
 
-const anyTag = { tag: () => CUSTOM_PLACEHOLDER_TAG };
+/** A custom service's JSON records: one tag, no time; the scan validates them, none is parsed. */
+const anyTag = { tag: () => CUSTOM_PLACEHOLDER_TAG, fields: [] };
 
 /** JSON line or text line: the verdict of `split_or_unseparated_processor` and JSON line processors. */
 function jsonLine(line: string, textAllowed: boolean): LineVerdict | LineVerdict[] {

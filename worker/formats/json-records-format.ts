@@ -19,17 +19,18 @@ export interface JsonRecordRule {
    */
   unwrap?(record: JsonObject, context: ObjectContext): JsonObject[] | undefined;
   /**
-   * Every depth-1 key `tag` and `time` read, when that is all they read (and there is no `unwrap`): the scanner then
-   * reads those values while it frames each record, validating it as JSON.parse would, and the record is not parsed
-   * at all. `tag` and `time` get an object of those keys only (absent ones left out, an object or array value as
-   * NESTED_JSON_VALUE); the same record parsed in full must give the same tag and time (property-tested).
+   * Every depth-1 key `tag`, `time` and `unwrap` read, when that is all they read: the scanner then reads those values
+   * while it frames each record, validating it as JSON.parse would, and the record is not parsed at all. They get an
+   * object of those keys only (absent ones left out, an object or array value as NESTED_JSON_VALUE); a record that
+   * `unwrap` would unwrap is parsed in full, as its inner records are needed. The same record parsed in full must
+   * give the same events (property-tested). Empty: the records are only validated (a fixed tag, no time).
    */
   fields?: readonly string[];
 }
 
 /** A JSON log format: records framed by the JSON scanner, each parsed, tagged, stored as its compact JSON. */
 export function jsonRecordsFormat(split: JsonSplitOptions, rule: JsonRecordRule): ObjectFormat {
-  const fields = rule.unwrap === undefined ? rule.fields : undefined;
+  const fields = rule.fields;
   return {
     get framing() {
       return {
@@ -41,8 +42,11 @@ export function jsonRecordsFormat(split: JsonSplitOptions, rule: JsonRecordRule)
       return {
         parse(record: ObjectRecord, out: DevoEvent[]): void {
           if (fields !== undefined && record.fields !== undefined) {
-            emitJsonRecord(fieldsRecord(fields, record.fields), record.text, rule, context, out);
-            return;
+            const read = fieldsRecord(fields, record.fields);
+            if (rule.unwrap?.(read, context) === undefined) {
+              emitJsonRecord(read, record.text, rule, context, out);
+              return;
+            }
           }
           const parsed = parseJsonObject(record.text, context);
           if (parsed) emitJsonRecord(parsed, record.text, rule, context, out);

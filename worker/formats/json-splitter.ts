@@ -61,7 +61,7 @@ export interface JsonSplitOptions {
   /**
    * Depth-1 keys of each object record (an element of a `splitKeys` or top-level array, or a whole top-level value)
    * whose values the scan reads while it frames the record, validating the whole record as JSON.parse would on the
-   * way (see `JsonPiece.fields`). ASCII names only.
+   * way (see `JsonPiece.fields`). ASCII names only. Empty: records are validated, and their pieces get `fields: []`.
    */
   fields?: readonly string[];
 }
@@ -207,6 +207,8 @@ export class JsonSplitter {
 
   // The validating scan of a record with `fields` (see scanFields); `fieldsActive` while it is still sure.
   private readonly fieldNames: readonly Uint8Array[];
+  /** Whether object records get the validating scan (`fields` given, even empty: then it only validates). */
+  private readonly readsFields: boolean;
   /** Indexes of `fieldNames` by length. */
   private readonly fieldsByLength: (number[] | undefined)[] = [];
   private fieldsActive = false;
@@ -241,7 +243,8 @@ export class JsonSplitter {
     this.fieldKinds = new Uint8Array(this.fieldNames.length);
     this.fieldStarts = new Int32Array(this.fieldNames.length);
     this.fieldEnds = new Int32Array(this.fieldNames.length);
-    if (this.fieldNames.length > 0) this.fieldStack = new Uint8Array(Math.min(this.maxDepth, 4096) + 2);
+    this.readsFields = options.fields !== undefined;
+    if (this.readsFields) this.fieldStack = new Uint8Array(Math.min(this.maxDepth, 4096) + 2);
   }
 
   /** Bytes scanned so far. */
@@ -318,7 +321,7 @@ export class JsonSplitter {
           this.enterSplitArray(this.lastKey);
         } else if (this.depth === this.elementDepth && !this.pieceActive) {
           this.startPiece(i, false);
-          if (c === OPEN_BRACE && this.fieldNames.length > 0) this.startFields();
+          if (c === OPEN_BRACE && this.readsFields) this.startFields();
         }
         this.depth++;
         if (this.depth === 1) this.expectKey = false;
@@ -375,7 +378,7 @@ export class JsonSplitter {
     }
     this.startPiece(i, false);
     this.pieceDepth = 0;
-    if (this.topIsObject && this.fieldNames.length > 0 && this.splitKeys.size === 0) this.startFields();
+    if (this.topIsObject && this.readsFields && this.splitKeys.size === 0) this.startFields();
   }
 
   private enterSplitArray(key: string): void {

@@ -8,9 +8,26 @@ import { type JsonFieldValue, type JsonPiece, NESTED_JSON_VALUE } from "../../..
  * reading: the wanted keys of CloudTrail and of the NDJSON formats (duplicated, nested, \u-escaped), escapes, Unicode,
  * whitespace, deep nesting, and cut or mutated texts that are mostly invalid.
  */
-/** The keys the NDJSON formats read their time from (WAF, Cloudflare, CrowdStrike, SentinelOne, Lacework). */
-export const NDJSON_TIME_FIELDS = ["timestamp", "When", "EdgeStartTimestamp", "event.time", "EVENT_TIME", "START_TIME"];
-const WANTED_KEYS = [...CLOUDTRAIL_FIELDS, ...NDJSON_TIME_FIELDS];
+/**
+ * The keys the other JSON formats read while framing: the NDJSON formats' time fields (WAF, Cloudflare, CrowdStrike,
+ * SentinelOne, Lacework), GuardDuty's envelope and time, AWS Config's configuration item.
+ */
+export const JSON_FORMAT_FIELDS = [
+  "timestamp",
+  "When",
+  "EdgeStartTimestamp",
+  "event.time",
+  "EVENT_TIME",
+  "START_TIME",
+  "detail-type",
+  "source",
+  "detail",
+  "updatedAt",
+  "configurationItemCaptureTime",
+  "configurationItemStatus",
+  "resourceType",
+];
+const WANTED_KEYS = [...CLOUDTRAIL_FIELDS, ...JSON_FORMAT_FIELDS];
 
 export const ws = fc.constantFrom("", "", "", " ", "\n", "\t", "\r\n  ");
 

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { wafFormat } from "../../../worker/formats/aws-json-formats.ts";
+import { awsConfigFormat } from "../../../worker/formats/aws-config.ts";
+import { guardDutyFormat, wafFormat } from "../../../worker/formats/aws-json-formats.ts";
+import { customFormat } from "../../../worker/formats/custom-processors.ts";
 import { useJsonFieldReader } from "../../../worker/formats/json-records-format.ts";
 import {
   type JsonFieldValue,
@@ -25,15 +27,15 @@ import {
   anyText,
   assertFieldsAsParsed,
   expectedFields,
+  JSON_FORMAT_FIELDS,
   jsonValue,
   mutatedRecordText,
-  NDJSON_TIME_FIELDS,
   plainRecordText,
   recordText,
 } from "./json-texts.ts";
 
 const encoder = new TextEncoder();
-const WANTED = NDJSON_TIME_FIELDS;
+const WANTED = JSON_FORMAT_FIELDS;
 
 /** One record per line as the NDJSON formats frame them. */
 function split(body: Uint8Array, cuts: number[], fields: boolean, topLevelArrays = false): JsonPiece[] {
@@ -133,56 +135,100 @@ describe("NDJSON fields read while framing (property)", () => {
   });
 });
 
-// ---- Every event of the NDJSON formats the same with and without the fields read ----
+// ---- Every event of the JSON formats the same with and without the fields read ----
 
 interface Outcome {
   events: { tag: string; message: string; time?: number }[];
   stats: ParseStats;
+  error?: string;
 }
 
-async function readNdjson(format: ObjectFormat, body: string, key: string, fast: boolean): Promise<Outcome> {
+async function readJson(format: ObjectFormat, body: string, key: string, fast: boolean): Promise<Outcome> {
   useJsonFieldReader(fast);
+  const stats = newParseStats();
+  const events: Outcome["events"] = [];
   try {
-    const stats = newParseStats();
     const context = { bucket: "b", key, options: {}, stats };
     const bytes = encoder.encode(body);
     async function* chunks(): AsyncGenerator<Uint8Array> {
       for (let i = 0; i < bytes.length; i += 61) yield bytes.slice(i, i + 61);
     }
-    const events: Outcome["events"] = [];
     for await (const batch of readWithFormat(format, chunks(), context)) {
       for (const event of batch as DevoEvent[]) {
         events.push({ tag: event.tag, message: event.message, time: event.time?.getTime() });
       }
     }
-    return { events, stats };
+  } catch (error) {
+    // Strict formats refuse a bad object: the same error, after the same events, both ways.
+    return { events, stats, error: String(error) };
   } finally {
     useJsonFieldReader(true);
   }
+  return { events, stats };
 }
 
-const FORMATS: [string, ObjectFormat][] = [
-  ["WAF", wafFormat],
-  ["Cloudflare HTTP", cloudflareHttpFormat],
-  ["Cloudflare audit", cloudflareAuditFormat],
-  ["CrowdStrike FDR", crowdStrikeFdrFormat],
-  ["SentinelOne", sentinelOneFormat],
-  ["Lacework", laceworkFormat],
+/** Lines of records, GuardDuty's EventBridge envelopes among them. */
+const ndjsonBody = fc
+  .array(
+    fc.tuple(
+      fc.oneof(
+        { weight: 4, arbitrary: anyText },
+        {
+          weight: 1,
+          arbitrary: recordText.map(
+            (r) => `{"detail-type":"GuardDuty Finding","source":"aws.guardduty","detail":${r}}`,
+          ),
+        },
+        { weight: 1, arbitrary: recordText.map((r) => `{"detail-type":"x","source":"y","detail":[${r}]}`) },
+        {
+          weight: 1,
+          arbitrary: recordText.map((r) => `{"detail-type":"x","detail":"not an object",${r.trim().slice(1)}`),
+        },
+      ),
+      lineEnd,
+    ),
+    { maxLength: 8 },
+  )
+  .map((lines) => lines.map(([text, end]) => text + end).join(""));
+
+/** Elements of an array a strict format reads: mostly valid records (one bad element fails the whole object). */
+const item = fc.oneof(
+  { weight: 6, arbitrary: fc.oneof(plainRecordText, recordText) },
+  { weight: 1, arbitrary: anyText.map((i) => (i.trim() === "" ? "{}" : i)) },
+);
+/** An AWS Config snapshot or history file, or what a custom service's JSON objects may hold. */
+const itemsFile = (key: string) =>
+  fc.array(item, { maxLength: 8 }).map((items) => `{"fileVersion":"1.0",${JSON.stringify(key)}:[${items.join(",")}]}`);
+const arrayFile = fc.array(item, { maxLength: 8 }).map((items) => `[${items.join(",")}]`);
+
+const FORMATS: [string, ObjectFormat, fc.Arbitrary<string>][] = [
+  ["WAF", wafFormat, ndjsonBody],
+  ["Cloudflare HTTP", cloudflareHttpFormat, ndjsonBody],
+  ["Cloudflare audit", cloudflareAuditFormat, ndjsonBody],
+  ["CrowdStrike FDR", crowdStrikeFdrFormat, ndjsonBody],
+  ["SentinelOne", sentinelOneFormat, ndjsonBody],
+  ["Lacework", laceworkFormat, fc.oneof(ndjsonBody, arrayFile)],
+  ["GuardDuty", guardDutyFormat, ndjsonBody],
+  ["AWS Config", awsConfigFormat, fc.oneof(itemsFile("configurationItems"), anyText)],
+  ["custom unseparated_json_processor", customFormat("unseparated_json_processor"), ndjsonBody],
+  ["custom single_json_object_processor", customFormat("single_json_object_processor"), anyText],
+  [
+    "custom json_object_to_linesplit_processor",
+    customFormat("json_object_to_linesplit_processor"),
+    itemsFile("Records"),
+  ],
+  ["custom json_array_processor", customFormat("json_array_processor"), arrayFile],
+  ["custom json_line_arrays_processor", customFormat("json_line_arrays_processor"), fc.oneof(ndjsonBody, arrayFile)],
 ];
 
-describe("NDJSON formats with and without the fields read while framing (property)", () => {
-  for (const [name, format] of FORMATS) {
-    it(`${name}: the same events (tag, message, time) and counts`, async () => {
+describe("JSON formats with and without the fields read while framing (property)", () => {
+  for (const [name, format, body] of FORMATS) {
+    it(`${name}: the same events (tag, message, time), counts and errors`, async () => {
       await fc.assert(
-        fc.asyncProperty(
-          fc.array(fc.tuple(anyText, lineEnd), { maxLength: 8 }),
-          fc.constantFrom("logs/x.json", "agent/dns_query/2026/x.json"),
-          async (lines, key) => {
-            const body = lines.map(([text, end]) => text + end).join("");
-            assert.deepEqual(await readNdjson(format, body, key, true), await readNdjson(format, body, key, false));
-          },
-        ),
-        { numRuns: 250 },
+        fc.asyncProperty(body, fc.constantFrom("logs/x.json", "agent/dns_query/2026/x.json"), async (text, key) => {
+          assert.deepEqual(await readJson(format, text, key, true), await readJson(format, text, key, false));
+        }),
+        { numRuns: 150 },
       );
     });
   }
