@@ -28,7 +28,10 @@ export interface JsonRecordRule {
   fields?: readonly string[];
 }
 
-/** A JSON log format: records framed by the JSON scanner, each parsed, tagged, stored as its compact JSON. */
+/**
+ * A JSON log format: records framed by the JSON scanner, each parsed (or only its `fields` read while framing), tagged,
+ * stored as its compact JSON.
+ */
 export function jsonRecordsFormat(split: JsonSplitOptions, rule: JsonRecordRule): ObjectFormat {
   const fields = rule.fields;
   return {
@@ -66,7 +69,7 @@ export function useJsonFieldReader(on: boolean): void {
   jsonFieldReaderOn = on;
 }
 
-/** The fields read of a record as the object `tag` and `time` read: the keys present, and only those. */
+/** The fields read of a record as the object `tag`, `time` and `unwrap` read: the keys present, and only those. */
 function fieldsRecord(names: readonly string[], values: readonly JsonFieldValue[]): JsonObject {
   const record: JsonObject = {};
   for (let k = 0; k < names.length; k++) if (values[k] !== undefined) record[names[k]] = values[k];
