@@ -265,7 +265,7 @@ export class JsonSplitter {
     let i = 0;
     const lfBefore = this.lfPending;
     this.lfPending = false;
-    const resyncing = this.lineResync && this.mode === MODE_VALUE && this.pieceActive;
+    const resyncing = this.resyncsAtLines() && this.pieceActive;
     if (resyncing && lfBefore && chunk[0] === OPEN_BRACE) this.resync(out);
     else if (this.inString && this.fieldsActive) {
       this.inString = false; // scanFields goes on with the string (its state says so)
@@ -282,7 +282,7 @@ export class JsonSplitter {
       if (this.pieceActive && !this.pieceScalar && (this.mode === MODE_CONTAINER || this.splitKeys.size === 0)) {
         i = this.fieldsActive
           ? this.scanFields(chunk, i, out)
-          : this.lineResync && this.mode === MODE_VALUE
+          : this.resyncsAtLines()
             ? this.scanRecordBodyResync(chunk, i, out)
             : this.scanRecordBody(chunk, i, out);
         if (i >= n) break;
@@ -344,6 +344,14 @@ export class JsonSplitter {
       }
     }
     this.saveChunkTail(chunk);
+  }
+
+  /**
+   * Whether the record being scanned is framed by the line-resync scan: a whole top-level value of a one-record-per-line
+   * object. Elements of a split top-level array are not: a line break inside them is whitespace.
+   */
+  private resyncsAtLines(): boolean {
+    return this.lineResync && this.mode === MODE_VALUE;
   }
 
   /** Ends the stream: appends what remains to `out`, or throws if the object is truncated in strict mode. */
@@ -752,7 +760,7 @@ export class JsonSplitter {
         depth--;
       } else if (c === SPACE || c === LF || c === CR || c === TAB) {
         // One record per line: a line break inside one may be where it was cut (scanRecordBodyResync decides).
-        if (c === LF && this.lineResync) return this.giveUp(chunk, i, state, depth, whitespace, out);
+        if (c === LF && this.resyncsAtLines()) return this.giveUp(chunk, i, state, depth, whitespace, out);
         if (state >= V_MINUS) {
           if (!numberMayEnd(state)) return this.giveUp(chunk, i, state, depth, whitespace, out);
           if (this.numberField >= 0) this.endNumber(base + i);
@@ -828,7 +836,7 @@ export class JsonSplitter {
   ): number {
     this.saveFields(state, depth, whitespace);
     this.stopFields();
-    if (this.lineResync && this.mode === MODE_VALUE) {
+    if (this.resyncsAtLines()) {
       // One record per line: the resync scan goes on from this byte, inside the string or not, as it would have.
       this.inString = inString;
       this.pendingEscape = false;

@@ -133,6 +133,19 @@ describe("NDJSON fields read while framing (property)", () => {
       pieces.map((p) => p.kind),
     );
   });
+
+  it("reads the elements of a pretty-printed top-level array: a line break there is whitespace, not a cut", () => {
+    const body = encoder.encode(
+      '[\n  {\n    "timestamp": 1,\n    "When": "x"\n  },\n  {\n    "timestamp": 2\n  }\n]\n',
+    );
+    assert.deepEqual(
+      split(body, [], true, true).map((p) => [p.kind, p.fields?.slice(0, 2)]),
+      [
+        ["record", [1, "x"]],
+        ["record", [2, undefined]],
+      ],
+    );
+  });
 });
 
 // ---- Every event of the JSON formats the same with and without the fields read ----
