@@ -47,7 +47,7 @@ export function jsonRecordsFormat(split: JsonSplitOptions, rule: JsonRecordRule)
           if (fields !== undefined && record.fields !== undefined) {
             const read = fieldsRecord(fields, record.fields);
             if (rule.unwrap?.(read, context) === undefined) {
-              emitJsonRecord(read, record.text, rule, context, out);
+              emitEvent(read, record.text, rule, context, out);
               return;
             }
           }
@@ -101,9 +101,20 @@ export function emitJsonRecord(
 ): void {
   const inner = rule.unwrap?.(record, context);
   if (inner) {
-    for (const item of inner) emitJsonRecord(item, JSON.stringify(item), { ...rule, unwrap: undefined }, context, out);
+    for (const item of inner) emitEvent(item, JSON.stringify(item), rule, context, out);
     return;
   }
+  emitEvent(record, text, rule, context, out);
+}
+
+/** The event of one record by the rule's tag and time, its unwrapping already decided (or none). */
+function emitEvent(
+  record: JsonObject,
+  text: string | undefined,
+  rule: JsonRecordRule,
+  context: ObjectContext,
+  out: DevoEvent[],
+): void {
   const tag = rule.tag(record, context);
   if (tag === undefined) {
     countIgnored(context.stats, rule.ignoreReason ?? "record not collected");
