@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
+import { tempDir } from "../helpers/temp-dir.ts";
 import {
   evaluate,
   type HclAttribute,
@@ -29,7 +29,7 @@ import { Synth } from "./helpers/synth.ts";
  */
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("../fixtures/infra/", import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), "infra-synth-"));
+const work = tempDir("infra-synth-");
 const run = promisify(execFile);
 const JSON_ATTRIBUTES = new Set([
   "policy",

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { DEVO_TRUSTED_ROLE_ARN, loadPipelineConfig, parsePipelineConfig } from "../../infra/config.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 import { assertIssue, issuesOf } from "./helpers/config-issues.ts";
 import { ACCOUNT, directScenario, EXTERNAL_ID, kmsScenario, REGION } from "./helpers/scenarios.ts";
 
@@ -285,7 +285,7 @@ describe("pipeline configuration: errors name the path and the reason", () => {
   });
 
   it("explains unreadable files", () => {
-    const dir = mkdtempSync(join(tmpdir(), "pipeline-config-"));
+    const dir = tempDir("pipeline-config-");
     assert.throws(
       () => loadPipelineConfig(join(dir, "missing.yaml")),
       /missing\.yaml:\n {2}- \(top level\): cannot read the configuration: file not found/,

@@ -7,13 +7,13 @@ import { BucketNotifications } from "../../infra/constructs/bucket-notifications
 import { LogQueue } from "../../infra/constructs/log-queue.ts";
 import { LogTrail } from "../../infra/constructs/log-trail.ts";
 import { ReaderPolicy } from "../../infra/constructs/reader-policy.ts";
-import { Synth } from "./helpers/synth.ts";
+import { Synth, testingApp } from "./helpers/synth.ts";
 
 /** The constructs used on their own, outside `PipelineStack`, as a TypeScript user would. */
 const where = { partition: "aws" as const, account: "111122223333", region: "eu-west-1" };
 
 function bareStack(): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), "standalone");
+  const stack = new TerraformStack(testingApp(), "standalone");
   new AwsProvider(stack, "aws", { region: where.region });
   return stack;
 }

@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack } from "cdktf";
 import { stringify } from "yaml";
 import { parsePipelineConfig } from "../../infra/config.ts";
 import { WorkerAutoscaling } from "../../infra/constructs/worker-autoscaling.ts";
 import { WORKER_SECRET_ENV } from "../../infra/constructs/worker-container.ts";
 import { runRunCommand } from "../../worker/cli/run-command.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 import {
   ALARM_MAX_RETRIEVED_METRICS,
   assertJsonAttributesAreExpressions,
@@ -36,6 +36,7 @@ import {
   SECRET_SUFFIX,
   Synth,
   synthesize,
+  testingApp,
   WORKER_SECURITY_GROUP_ID,
 } from "./helpers/synth.ts";
 
@@ -475,7 +476,7 @@ describe("ECS worker: within CloudWatch's limits for metric-math alarms", () => 
   });
 
   const bareStack = () => {
-    const stack = new TerraformStack(Testing.app(), "standalone");
+    const stack = new TerraformStack(testingApp(), "standalone");
     new AwsProvider(stack, "aws", { region: REGION });
     return stack;
   };
@@ -702,7 +703,7 @@ describe("a pipeline without worker", () => {
 describe("ECS worker: npm run synth:hcl", () => {
   it("writes HCL that parses, with container definitions and policies as jsonencode equal to the JSON output", async () => {
     const root = new URL("../../", import.meta.url).pathname;
-    const work = mkdtempSync(join(tmpdir(), "ecs-hcl-"));
+    const work = tempDir("ecs-hcl-");
     const configPath = join(work, "pipeline.yaml");
     // With the age alarm too, so its metric queries go through the HCL renderer as well.
     const scenario = ecsWorkerScenario();

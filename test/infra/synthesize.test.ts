@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parsePipelineConfig } from "../../infra/config.ts";
@@ -10,12 +9,13 @@ import {
   TERRAFORM_VERSION_WITH_LOCKFILE,
 } from "../../infra/pipeline-stack.ts";
 import { nextSteps, synthesizePipeline } from "../../infra/synthesize.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 import { parseHclFile } from "./helpers/hcl.ts";
 import { directScenario, eventBridgeScenario } from "./helpers/scenarios.ts";
 
 describe("synth and synth:hcl into one folder", () => {
   it("leave only the format asked for, so terraform init does not read every output twice", () => {
-    const outdir = mkdtempSync(join(tmpdir(), "synth-switch-"));
+    const outdir = tempDir("synth-switch-");
     const config = parsePipelineConfig(directScenario());
     const json = synthesizePipeline(config, outdir, false);
     assert.ok(existsSync(json.file));
@@ -28,7 +28,7 @@ describe("synth and synth:hcl into one folder", () => {
   });
 
   it("pin Terraform and the provider range the plan tests run against, in JSON and HCL", () => {
-    const outdir = mkdtempSync(join(tmpdir(), "synth-versions-"));
+    const outdir = tempDir("synth-versions-");
     for (const [scenario, version] of [
       [directScenario(), TERRAFORM_VERSION],
       [eventBridgeScenario(), TERRAFORM_VERSION_WITH_LOCKFILE],

@@ -1,6 +1,7 @@
-import { Testing } from "cdktf";
+import { type App, Testing } from "cdktf";
 import { parsePipelineConfig } from "../../../infra/config.ts";
 import { PipelineStack } from "../../../infra/pipeline-stack.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
 import { evaluate, parseJsonTemplate } from "./hcl.ts";
 
 /** Values of the synthesized JSON: untyped by nature, checked by the assertions that read them. */
@@ -149,10 +150,21 @@ export class Synth {
   }
 }
 
+let appOutdir: string | undefined;
+
+/**
+ * `Testing.app()` with an output directory that is removed when the tests end: on its own it makes a new
+ * `cdktf.outdir.*` under the temp directory for every app and never removes it (`Testing.synth` writes nothing
+ * there, so one directory serves every app of the process).
+ */
+export function testingApp(): App {
+  appOutdir ??= tempDir("cdktf-test-app-");
+  return Testing.app({ outdir: appOutdir });
+}
+
 /** Validates a configuration object exactly as `infra/main.ts` does, builds the stack and synthesizes it. */
 export function synthesize(rawConfig: unknown): Synth {
   const config = parsePipelineConfig(rawConfig, "(test)");
-  const app = Testing.app();
-  const stack = new PipelineStack(app, config);
+  const stack = new PipelineStack(testingApp(), config);
   return new Synth(JSON.parse(Testing.synth(stack)), config.account, config.region);
 }
