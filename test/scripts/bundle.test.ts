@@ -81,6 +81,18 @@ describe("dist/aws-devo-collector.mjs", () => {
     assert.deepEqual(bare, []);
   });
 
+  test("has zod/mini with its English messages only: no classic zod, no other language", async () => {
+    // worker/runtime/zod.ts: classic zod's code stays in the heap for as long as the worker runs (about 1.8 MB), and
+    // `z.locales` would bring every language's messages (0.3 MB of bundle).
+    const { sources } = JSON.parse(await readFile(`${bundle}.map`, "utf8")) as { sources: string[] };
+    const zod = sources.filter((source) => source.includes("node_modules/zod/"));
+    const classic = zod.filter((source) => source.includes("zod/v4/classic"));
+    const otherLanguages = zod.filter((source) => /zod\/v4\/locales\/(?!en\.js$|index\.js$)/.test(source));
+    assert.ok(zod.some((source) => source.includes("zod/v4/mini/")));
+    assert.deepEqual(classic, []);
+    assert.deepEqual(otherLanguages, []);
+  });
+
   test("is ASCII: V8 holds it as one-byte text", async () => {
     const text = await readFile(bundle, "utf8");
     assert.equal(text.search(/[^\x00-\x7f]/), -1, "a non-ASCII character in the bundle");

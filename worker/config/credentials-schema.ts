@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../runtime/zod.ts";
 
 /**
  * `inputs.<id>.credentials` of a collector configuration. Both of Devo's collectors are accepted with their own
@@ -26,10 +26,10 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]
 /** STS's ExternalId rule: 2–1,224 characters of `[\w+=,.@:/-]`. */
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
-const optionalText = z
-  .union([z.string(), z.null()])
-  .optional()
-  .transform((value) => (value === null || value === undefined || value.trim() === "" ? undefined : value.trim()));
+const optionalText = z.pipe(
+  z.optional(z.union([z.string(), z.null()])),
+  z.transform((value) => (value === null || value === undefined || value.trim() === "" ? undefined : value.trim())),
+);
 
 /** Internal, normalized shape: what {@link createCredentialProvider} consumes. */
 export interface AwsCredentialsConfig {
@@ -61,14 +61,25 @@ const rawCredentials = z.strictObject({
 });
 
 type RawCredentials = z.output<typeof rawCredentials>;
-type Ctx = z.RefinementCtx<RawCredentials>;
+
+/**
+ * What zod/mini hands a transform: the parse payload, without the `addIssue` that classic zod's transforms add.
+ * {@link addIssue} pushes what classic's `addIssue` pushed: the issue, with the transform's input as `input`.
+ */
+interface Ctx {
+  value: unknown;
+  issues: z.core.$ZodRawIssue[];
+}
+function addIssue(ctx: Ctx, issue: { code: "custom"; path: PropertyKey[]; message: string }): void {
+  ctx.issues.push({ ...issue, input: ctx.value });
+}
 
 /** Picks one of two synonymous keys; both given is ambiguous (which one did the customer mean?), so it fails. */
 function pick(raw: RawCredentials, devoAws: keyof RawCredentials, devoSqs: keyof RawCredentials, ctx: Ctx) {
   const a = raw[devoAws];
   const b = raw[devoSqs];
   if (a !== undefined && b !== undefined) {
-    ctx.addIssue({
+    addIssue(ctx, {
       code: "custom",
       path: [devoSqs],
       message: `\`${devoAws}\` and \`${devoSqs}\` mean the same thing; give only one`,
@@ -77,7 +88,7 @@ function pick(raw: RawCredentials, devoAws: keyof RawCredentials, devoSqs: keyof
   return { value: a ?? b, key: a !== undefined ? devoAws : devoSqs };
 }
 
-export const credentialsSchema = rawCredentials.transform((raw, ctx): AwsCredentialsConfig => {
+function normalize(raw: RawCredentials, ctx: Ctx): AwsCredentialsConfig {
   const key = pick(raw, "access_key", "aws_access_key_id", ctx);
   const secret = pick(raw, "access_secret", "aws_secret_access_key", ctx);
   const token = pick(raw, "session_token", "aws_session_token", ctx);
@@ -93,24 +104,24 @@ export const credentialsSchema = rawCredentials.transform((raw, ctx): AwsCredent
     aws_secret_access_key: "aws_access_key_id",
   };
   if (key.value !== undefined && secret.value === undefined) {
-    ctx.addIssue({
+    addIssue(ctx, {
       code: "custom",
       path: [partner[key.key]],
       message: `\`${key.key}\` is given without its secret access key`,
     });
   }
   if (secret.value !== undefined && key.value === undefined) {
-    ctx.addIssue({
+    addIssue(ctx, {
       code: "custom",
       path: [partner[secret.key]],
       message: `\`${secret.key}\` is given without its access key id`,
     });
   }
   if (token.value !== undefined && key.value === undefined) {
-    ctx.addIssue({ code: "custom", path: [token.key], message: "a session token needs an access key id and secret" });
+    addIssue(ctx, { code: "custom", path: [token.key], message: "a session token needs an access key id and secret" });
   }
   if (raw.profile !== undefined && (key.value !== undefined || secret.value !== undefined)) {
-    ctx.addIssue({
+    addIssue(ctx, {
       code: "custom",
       path: ["profile"],
       message: "give either a profile or static keys, not both",
@@ -118,7 +129,7 @@ export const credentialsSchema = rawCredentials.transform((raw, ctx): AwsCredent
   }
   for (const role of [base, target]) {
     if (role.value !== undefined && !ROLE_ARN.test(role.value)) {
-      ctx.addIssue({
+      addIssue(ctx, {
         code: "custom",
         path: [role.key],
         message: `expected an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), got "${role.value}"`,
@@ -126,7 +137,7 @@ export const credentialsSchema = rawCredentials.transform((raw, ctx): AwsCredent
     }
   }
   if (base.value !== undefined && target.value === undefined) {
-    ctx.addIssue({
+    addIssue(ctx, {
       code: "custom",
       path: [base.key],
       message: `\`${base.key}\` is the first hop towards a target role; \`${target.key}\` is missing`,
@@ -136,14 +147,14 @@ export const credentialsSchema = rawCredentials.transform((raw, ctx): AwsCredent
     // The ExternalId is not a secret (it is shared with the account owner on purpose), but it is still not
     // echoed: a wrong one in an error message would end in the same log as a right one.
     if (!EXTERNAL_ID.test(externalId.value)) {
-      ctx.addIssue({
+      addIssue(ctx, {
         code: "custom",
         path: [externalId.key],
         message: "expected 2–1224 characters of letters, digits and +=,.@:/-_",
       });
     }
     if (target.value === undefined) {
-      ctx.addIssue({
+      addIssue(ctx, {
         code: "custom",
         path: [externalId.key],
         message: `an ExternalId applies to the target role; \`${target.key}\` is missing`,
@@ -160,12 +171,14 @@ export const credentialsSchema = rawCredentials.transform((raw, ctx): AwsCredent
   if (target.value !== undefined) config.targetRoleArn = target.value;
   if (externalId.value !== undefined) config.externalId = externalId.value;
   return config;
-});
+}
+
+export const credentialsSchema = z.pipe(rawCredentials, z.transform(normalize));
 
 /** `credentials:` itself may be absent (or `null` in YAML with every line commented out): the default chain. */
-export const optionalCredentialsSchema = z
-  .union([credentialsSchema, z.null()])
-  .optional()
-  .transform((value) => value ?? undefined);
+export const optionalCredentialsSchema = z.pipe(
+  z.optional(z.union([credentialsSchema, z.null()])),
+  z.transform((value) => value ?? undefined),
+);
 
 export type CredentialsInput = z.input<typeof credentialsSchema>;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import type { z } from "zod";
+import type * as z from "../runtime/zod.ts";
 import { findService, SERVICES } from "../services/catalog.ts";
 import type { InputType, ServiceDefinition, ServiceOptions } from "../services/service-definition.ts";
 import { configSchema, type GlobalsConfig, type InputConfig, type RawConfig } from "./config-schema.ts";

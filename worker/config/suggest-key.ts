@@ -1,10 +1,10 @@
-import type { z } from "zod";
+import type * as z from "../runtime/zod.ts";
 
 /**
  * Every key name a set of schemas accepts, at any depth: the vocabulary an unknown key is compared with, so that
  * `regoin` gets "did you mean 'region'?". Walks zod's definitions (objects, wrappers, unions, records, arrays).
  */
-export function schemaKeys(schemas: readonly z.ZodType[]): Set<string> {
+export function schemaKeys(schemas: readonly z.core.$ZodType[]): Set<string> {
   const keys = new Set<string>();
   const seen = new Set<unknown>();
   const walk = (schema: unknown): void => {

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { albFormat, elbFormat, route53Format, s3AccessFormat } from "../formats/access-log-formats.ts";
 import { awsConfigFormat, isConfigWritabilityCheck } from "../formats/aws-config.ts";
 import { guardDutyFormat, wafFormat } from "../formats/aws-json-formats.ts";
@@ -22,6 +21,7 @@ import {
   umbrellaFormat,
 } from "../formats/vendor-formats.ts";
 import { isFlowLogHeader, VPC_FLOW_TAG, vpcFlowRule } from "../formats/vpc-flow.ts";
+import * as z from "../runtime/zod.ts";
 import {
   auditEventsOptions,
   cloudwatchLogsOptions,
@@ -35,29 +35,31 @@ import { commonSkipReason } from "./object-filters.ts";
 import type { InputType, ObjectContext, ServiceDefinition, ServiceOptions } from "./service-definition.ts";
 import { commonSqsServiceOptions } from "./sqs-service-options.ts";
 
-type OptionsSchema = z.ZodType<ServiceOptions>;
+type OptionsSchema = z.ZodMiniType<ServiceOptions>;
 
 /** A strict schema whose `routing_template` placeholders are checked against the file field definitions. */
-function withTemplateCheck<T extends z.ZodObject>(schema: T): OptionsSchema {
-  return schema.superRefine((options, ctx) => {
-    for (const problem of routingTemplateProblems(options as never)) {
-      ctx.addIssue({ code: "custom", path: ["routing_template"], message: problem });
-    }
-  }) as unknown as OptionsSchema;
+function withTemplateCheck<T extends z.ZodMiniObject>(schema: T): OptionsSchema {
+  return schema.check(
+    z.superRefine((options, ctx) => {
+      for (const problem of routingTemplateProblems(options as never)) {
+        ctx.addIssue({ code: "custom", path: ["routing_template"], message: problem });
+      }
+    }),
+  ) as unknown as OptionsSchema;
 }
 
 const sqsOptions = withTemplateCheck(z.strictObject(commonSqsServiceOptions));
 
 const fileFormatSchema = z.union([
   z.enum(CUSTOM_PROCESSORS),
-  z.strictObject({ type: z.enum(CUSTOM_PROCESSORS), config: z.record(z.string(), z.unknown()).optional() }),
+  z.strictObject({ type: z.enum(CUSTOM_PROCESSORS), config: z.optional(z.record(z.string(), z.unknown())) }),
 ]);
 
 const customServiceOptions = withTemplateCheck(
   z.strictObject({
     ...commonSqsServiceOptions,
     file_format: fileFormatSchema,
-    routing_template: z.string().min(1),
+    routing_template: z.string().check(z.minLength(1)),
   }),
 );
 

@@ -1,6 +1,6 @@
-import type { z } from "zod";
 import type { ObjectFormat } from "../formats/object-format.ts";
 import type { DevoEvent } from "../pipeline/event.ts";
+import type * as z from "../runtime/zod.ts";
 
 /** Input types of Devo's collectors: the AWS SQS collector and the AWS collector. */
 export type InputType = "sqs_collector" | "aws";
@@ -78,7 +78,7 @@ export interface ServiceDefinition {
   /** The Devo table(s) the service writes, as documented (`cloud.aws.cloudtrail.<source>`). */
   readonly table: string;
   /** Schema of the service's options (`inputs.<id>.services.<name>`); unknown keys are errors. */
-  readonly options: z.ZodType<ServiceOptions>;
+  readonly options: z.ZodMiniType<ServiceOptions>;
   /**
    * Modules of a service that has several (Devo's `types`): `audit-events-all` reads the CloudTrail API
    * (`audits_api`) or S3 via SQS (`audits_s3`); `non-cloudwatch-logs` reads `flowlogs` and `cloudfrontlogs`.

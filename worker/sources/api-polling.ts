@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { z } from "zod";
 import type { DevoEvent } from "../pipeline/event.ts";
+import type * as z from "../runtime/zod.ts";
 import type { StateKey, StateStore } from "../state/state-store.ts";
 import { type Clock, systemClock } from "./api-clock.ts";
 import { deliverPage } from "./api-delivery.ts";
@@ -27,7 +27,7 @@ export interface PollingOptions {
 export interface PollPlan<Cursor> {
   /** The state file's kind (`cloudtrail-lookup/1`): a file written by another source or version is refused. */
   kind: string;
-  schema: z.ZodType<Cursor>;
+  schema: z.core.$ZodType<Cursor>;
   /** The cursor of a source without saved state, which begins reading at `startMs`. */
   initial(startMs: number): Cursor;
   /** Fields of the "resuming from saved cursor" log line that say where. */

@@ -4,10 +4,10 @@ import {
   LookupEventsCommand,
   type LookupEventsCommandOutput,
 } from "@aws-sdk/client-cloudtrail";
-import { z } from "zod";
 import { cloudTrailTag, cloudTrailTagging } from "../formats/cloudtrail.ts";
 import { compactJson } from "../formats/json-splitter.ts";
 import type { DevoEvent } from "../pipeline/event.ts";
+import * as z from "../runtime/zod.ts";
 import type { AuditEventsOptions } from "../services/api-service-options.ts";
 import { ApiPolling, type PollRound } from "./api-polling.ts";
 import { type RateLimiter, sharedRateLimiter } from "./api-rate-limiter.ts";
@@ -38,14 +38,14 @@ const REQUESTS_PER_SECOND = 2;
 const cursorSchema = z.strictObject({
   time: z.iso.datetime(),
   ids: z.array(z.string()),
-  window: z
-    .strictObject({
+  window: z.optional(
+    z.strictObject({
       end: z.iso.datetime(),
-      low: z.iso.datetime().optional(),
+      low: z.optional(z.iso.datetime()),
       low_ids: z.array(z.string()),
       end_ids: z.array(z.string()),
-    })
-    .optional(),
+    }),
+  ),
 });
 type Cursor = z.output<typeof cursorSchema>;
 export const CLOUDTRAIL_CURSOR_KIND = "cloudtrail-lookup/1";

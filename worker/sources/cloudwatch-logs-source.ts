@@ -6,9 +6,9 @@ import {
   FilterLogEventsCommand,
   type FilterLogEventsCommandOutput,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { z } from "zod";
 import { tagLevel } from "../formats/tag.ts";
 import type { DevoEvent } from "../pipeline/event.ts";
+import * as z from "../runtime/zod.ts";
 import type { CloudwatchLogsOptions } from "../services/api-service-options.ts";
 import { ApiPolling, type PollRound } from "./api-polling.ts";
 import { type RateLimiter, sharedRateLimiter } from "./api-rate-limiter.ts";
@@ -27,8 +27,8 @@ const REQUESTS_PER_SECOND = 5;
  * while the worker was down is still read from then.
  */
 const cursorSchema = z.strictObject({
-  start: z.number().int(),
-  groups: z.record(z.string(), z.strictObject({ ts: z.number().int(), ids: z.array(z.string()) })),
+  start: z.number().check(z.int()),
+  groups: z.record(z.string(), z.strictObject({ ts: z.number().check(z.int()), ids: z.array(z.string()) })),
 });
 type Cursor = z.output<typeof cursorSchema>;
 type GroupCursor = Cursor["groups"][string];

@@ -7,8 +7,8 @@ import {
   type Metric,
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
-import { z } from "zod";
 import type { DevoEvent } from "../pipeline/event.ts";
+import * as z from "../runtime/zod.ts";
 import type { MetricsOptions } from "../services/api-service-options.ts";
 import { ApiPolling, type PollRound } from "./api-polling.ts";
 import { type RetryContext, withRetries } from "./api-retry.ts";
@@ -31,7 +31,7 @@ const PERIODS_PER_WINDOW = 60;
  */
 const cursorSchema = z.strictObject({
   end: z.iso.datetime(),
-  window: z.strictObject({ end: z.iso.datetime(), after: z.string() }).optional(),
+  window: z.optional(z.strictObject({ end: z.iso.datetime(), after: z.string() })),
 });
 type Cursor = z.output<typeof cursorSchema>;
 export const METRICS_CURSOR_KIND = "cloudwatch-metrics/1";

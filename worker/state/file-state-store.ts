@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { z } from "zod";
+import type * as z from "../runtime/zod.ts";
 import { isLeftoverTemp, writeFileAtomic } from "./atomic-write.ts";
 import { envelope, openEnvelope } from "./state-envelope.ts";
 import { StateCorruptError, type StateKey, type StateStore } from "./state-store.ts";
@@ -28,7 +28,7 @@ export class FileStateStore implements StateStore {
     return this.#path(key).file;
   }
 
-  async read<T>(key: StateKey, kind: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  async read<T>(key: StateKey, kind: string, schema: z.core.$ZodType<T>): Promise<T | undefined> {
     const { dir, file, name } = this.#path(key);
     await this.#removeLeftovers(dir, name);
     let text: string;

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../runtime/zod.ts";
 import { envelope, openEnvelope } from "./state-envelope.ts";
 import { describeKey, StateCorruptError, type StateKey, type StateStore } from "./state-store.ts";
 
@@ -16,7 +16,7 @@ export class MemoryStateStore implements StateStore {
     return `memory:${describeKey(key)}`;
   }
 
-  async read<T>(key: StateKey, kind: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  async read<T>(key: StateKey, kind: string, schema: z.core.$ZodType<T>): Promise<T | undefined> {
     const text = this.#data.get(describeKey(key));
     if (text === undefined) return undefined;
     const opened = openEnvelope(JSON.parse(text), key, kind, schema);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../runtime/zod.ts";
 import type { StateKey } from "./state-store.ts";
 
 /**
@@ -8,8 +8,8 @@ import type { StateKey } from "./state-store.ts";
 export const STATE_FORMAT = 1;
 
 export const stateEnvelope = z.strictObject({
-  format: z.number().int(),
-  kind: z.string().min(1),
+  format: z.number().check(z.int()),
+  kind: z.string().check(z.minLength(1)),
   input: z.string(),
   service: z.string(),
   region: z.string(),
@@ -39,7 +39,7 @@ export function openEnvelope<T>(
   data: unknown,
   key: StateKey,
   kind: string,
-  schema: z.ZodType<T>,
+  schema: z.core.$ZodType<T>,
 ): { ok: true; cursor: T } | { ok: false; reason: string } {
   const parsed = stateEnvelope.safeParse(data);
   if (!parsed.success) return { ok: false, reason: `not a state file (${z.prettifyError(parsed.error)})` };
@@ -58,7 +58,7 @@ export function openEnvelope<T>(
     };
   }
   if (env.kind !== kind) return { ok: false, reason: `it holds a "${env.kind}" cursor, expected "${kind}"` };
-  const cursor = schema.safeParse(env.cursor);
+  const cursor = z.safeParse(schema, env.cursor);
   if (!cursor.success) return { ok: false, reason: `invalid "${kind}" cursor (${z.prettifyError(cursor.error)})` };
   return { ok: true, cursor: cursor.data };
 }

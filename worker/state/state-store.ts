@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../runtime/zod.ts";
 
 /** Whose cursor: one collector is one (input, service, region). */
 export interface StateKey {
@@ -19,7 +19,7 @@ export interface StateStore {
    * The saved cursor, or `undefined` when there is none yet. A file that cannot be read, parsed or validated
    * rejects with a {@link StateCorruptError}: starting over silently would repeat or skip data.
    */
-  read<T>(key: StateKey, kind: string, schema: z.ZodType<T>): Promise<T | undefined>;
+  read<T>(key: StateKey, kind: string, schema: z.core.$ZodType<T>): Promise<T | undefined>;
   /** Resolves once the cursor is durable (on disk, fsynced). Writes of one key are applied in call order. */
   write(key: StateKey, kind: string, cursor: unknown): Promise<void>;
   /** Where a key lives, for logs and errors (a file path, or `memory`). */
