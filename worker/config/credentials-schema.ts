@@ -27,7 +27,7 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 const optionalText = z.pipe(
-  z.optional(z.union([z.string(), z.null()])),
+  z.optional(z.nullable(z.string())),
   z.transform((value) => (value === null || value === undefined || value.trim() === "" ? undefined : value.trim())),
 );
 
@@ -176,8 +176,9 @@ function normalize(raw: RawCredentials, ctx: Ctx): AwsCredentialsConfig {
 export const credentialsSchema = z.pipe(rawCredentials, z.transform(normalize));
 
 /** `credentials:` itself may be absent (or `null` in YAML with every line commented out): the default chain. */
+// nullable, not a union with null: a union that fails reports only "Invalid input", hiding which key is wrong.
 export const optionalCredentialsSchema = z.pipe(
-  z.optional(z.union([credentialsSchema, z.null()])),
+  z.optional(z.nullable(credentialsSchema)),
   z.transform((value) => value ?? undefined),
 );
 

@@ -48,7 +48,21 @@ function vocabulary(): Set<string> {
   return knownKeys;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): string {
+/**
+ * The value at `path` in a parsed document, or undefined where there is none. zod's issues carry the offending input
+ * only when asked to (and then for every issue, secrets included), so a missing key is told from a wrong type here.
+ */
+function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
+  let value = document;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** One line of a {@link ConfigError}: where (`prefix` + the issue's path, within `document`) and what is wrong. */
+function describeIssue(issue: z.core.$ZodIssue, document: unknown, prefix: readonly PropertyKey[] = []): string {
   const path = dotted([...prefix, ...issue.path]);
   const where = path === "" ? "top level" : path;
   if (issue.code === "unrecognized_keys") {
@@ -58,7 +72,11 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] =
     });
     return `${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${named.join(", ")}`;
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) return `${where}: required, and missing`;
+  if (issue.code === "invalid_type" && valueAt(document, issue.path) === undefined) {
+    return `${where}: required, and missing`;
+  }
+  // zod says "expected int, received number" of 2.5: true, and puzzling to someone who wrote a number.
+  if (issue.code === "invalid_type" && issue.expected === "int") return `${where}: expected a whole number`;
   if (issue.code === "invalid_union") {
     // A choice between forms (a processor name, or {type, config}): name the values the first form accepts.
     const values = issue.errors
@@ -77,11 +95,12 @@ function inputTypeOf(name: string, input: InputConfig): InputType | undefined {
 
 /** Validates an already parsed document. `source` names it in errors (a file path, or `<inline>`). */
 export function validateConfig(document: unknown, source = "<inline>"): Config {
-  const parsed = configSchema.safeParse(document ?? {});
+  const root = document ?? {};
+  const parsed = configSchema.safeParse(root);
   if (!parsed.success)
     throw new ConfigError(
       source,
-      parsed.error.issues.map((issue) => describeIssue(issue)),
+      parsed.error.issues.map((issue) => describeIssue(issue, root)),
     );
   const problems: string[] = [];
   const inputs: ConfiguredInput[] = [];
@@ -104,9 +123,10 @@ export function validateConfig(document: unknown, source = "<inline>"): Config {
         );
         continue;
       }
-      const options = definition.options.safeParse(rawOptions ?? {});
+      const given = rawOptions ?? {};
+      const options = definition.options.safeParse(given);
       if (!options.success) {
-        problems.push(...options.error.issues.map((issue) => describeIssue(issue, path)));
+        problems.push(...options.error.issues.map((issue) => describeIssue(issue, given, path)));
         continue;
       }
       services.push({ definition, options: options.data });

@@ -13,7 +13,9 @@ import { openEnvelope } from "../../../worker/state/state-envelope.ts";
  * The worker's schemas use zod/mini, which has no messages of its own: worker/runtime/zod.ts installs classic zod's
  * English ones. Every expected text below was printed by this code when it still used classic zod (captured from the
  * commit before the move, not from the code under test), so these tests show that the move changed no message, path
- * or order of problems.
+ * or order of problems. The exceptions are three messages that were wrong before the move and were fixed after it,
+ * each marked "fixed": a wrong type or a fraction reported as "required, and missing", and any problem in
+ * `credentials` (or a non-string in one of its keys) reported only as "Invalid input".
  */
 
 const sqs = (input: Record<string, unknown>) => ({
@@ -49,6 +51,36 @@ const PROBLEMS: [string, unknown, string[]][] = [
       "outputs.o.config.cert: required, and missing",
       "outputs.o.config.key: required, and missing",
     ],
+  ],
+  [
+    "fixed: a wrong type is not reported as missing",
+    withGlobals({ debug: "yes", concurrency: "4", name: 7 }),
+    [
+      "globals.debug: Invalid input: expected boolean, received string",
+      "globals.name: Invalid input: expected string, received number",
+      "globals.concurrency: Invalid input: expected number, received string",
+    ],
+  ],
+  [
+    "fixed: a fraction where a whole number belongs",
+    withGlobals({ concurrency: 2.5, metrics: { port: 1.5 } }),
+    ["globals.metrics.port: expected a whole number", "globals.concurrency: expected a whole number"],
+  ],
+  [
+    "fixed: a wrong type in a service's options",
+    sqs({ services: { aws_sqs_vpc: { regions: "eu-west-1" } } }),
+    ["inputs.sqs_collector.services.aws_sqs_vpc.regions: Invalid input: expected array, received string"],
+  ],
+  [
+    "fixed: a problem in credentials names its key",
+    sqs({ credentials: { access_key: "A", session_token: 5 } }),
+    // The checks across keys run once every key has its type, so the missing secret is reported on the next run.
+    ["inputs.sqs_collector.credentials.session_token: Invalid input: expected string, received number"],
+  ],
+  [
+    "fixed: credentials that are not a mapping",
+    sqs({ credentials: "my-profile" }),
+    ["inputs.sqs_collector.credentials: Invalid input: expected object, received string"],
   ],
   [
     "unknown keys, with the nearest known one",
@@ -240,7 +272,7 @@ const PROBLEMS: [string, unknown, string[]][] = [
   ],
 ];
 
-/** [what, configuration, zod's own issues: many reach the user only as "required, and missing" (describeIssue)] */
+/** [what, configuration, zod's own issues, before describeIssue rewords them] */
 const ISSUES: [string, unknown, string[]][] = [
   [
     "wrong types",
@@ -275,7 +307,11 @@ const ISSUES: [string, unknown, string[]][] = [
     ['globals.persistence.type: Invalid input: expected "filesystem"'],
   ],
   ["unknown keys", sqs({ colour: "blue", regoin: 1 }), ['inputs.sqs_collector: Unrecognized keys: "colour", "regoin"']],
-  ["a union", sqs({ credentials: { access_key: "A" } }), ["inputs.sqs_collector.credentials: Invalid input"]],
+  [
+    "fixed: credentials are nullable, not a union with null",
+    sqs({ credentials: { access_key: "A" } }),
+    ["inputs.sqs_collector.credentials.access_secret: `access_key` is given without its secret access key"],
+  ],
   [
     "a URL of the wrong type",
     sqs({ base_url: 5 }),
@@ -309,9 +345,9 @@ const CREDENTIALS: [string, unknown, string[]][] = [
     ],
   ],
   [
-    "an unknown key and a wrong type",
+    'an unknown key and a wrong type (fixed: the type was only "Invalid input")',
     { acces_key: "A", session_token: 5 },
-    ["session_token: Invalid input", ': Unrecognized key: "acces_key"'],
+    ["session_token: Invalid input: expected string, received number", ': Unrecognized key: "acces_key"'],
   ],
 ];
 
