@@ -96,6 +96,14 @@ const CASES: FormatCase[] = [
     count: 45_000,
   },
   {
+    format: "Route 53 Resolver, before: read as lines, JSON.parse of every line",
+    service: "aws_sqs_route53",
+    key: "route53/resolver.log.gz",
+    make: route53ResolverLog,
+    count: 45_000,
+    before: true,
+  },
+  {
     format: "CloudWatch Logs via Firehose (concatenated)",
     service: "aws_sqs_cloudwatch_vpc",
     key: "firehose/cwl.gz",

@@ -1,5 +1,8 @@
+import type { DevoEvent } from "../pipeline/event.ts";
+import type { ObjectContext } from "../services/service-definition.ts";
+import { jsonFieldReaderIsOn } from "./json-records-format.ts";
 import { fixedTagLines, isoTime, jsonLineVerdict, type LineVerdict, lineFormat, nthField } from "./line-format.ts";
-import type { ObjectFormat } from "./object-format.ts";
+import type { Framing, ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
 
 export const ALB_TAG = "web.aws.alb.access";
 export const ELB_TAG = "web.aws.elb.access";
@@ -41,12 +44,43 @@ export const s3AccessFormat: ObjectFormat = fixedTagLines(S3_ACCESS_TAG, (line) 
  * Route 53 logs: Resolver query logs are JSON (one object per line, `query_timestamp`); public hosted-zone query
  * logs are space-separated lines (`1.0 2017-12-13T08:16:02.130Z zone name type …`).
  */
-export const route53Format: ObjectFormat = lineFormat(() => (line): LineVerdict => {
-  if (line.startsWith("{")) {
-    return jsonLineVerdict(line, (record) => ({
-      tag: ROUTE53_TAG,
-      time: typeof record.query_timestamp === "string" ? isoTime(record.query_timestamp) : undefined,
-    }));
+const route53Lines = lineFormat(() => (line): LineVerdict => {
+  if (line.trimStart().startsWith("{")) {
+    return jsonLineVerdict(line, (record) => ({ tag: ROUTE53_TAG, time: resolverTime(record.query_timestamp) }));
   }
   return { tag: ROUTE53_TAG, time: isoTime(nthField(line, 1)) };
 });
+
+const resolverTime = (value: unknown): Date | undefined => (typeof value === "string" ? isoTime(value) : undefined);
+
+/** The Resolver key read while framing: the tag is fixed, so the time is all a record is read for. */
+const ROUTE53_FIELDS = ["query_timestamp"] as const;
+
+/**
+ * An object of Resolver query logs (its first byte `{`) is framed as NDJSON, as WAF's is, its `query_timestamp` read
+ * while the scanner validates each record instead of parsing the record in full; any other object is read as lines.
+ * The events are those of reading every object as lines, each JSON line parsed (property-tested). Within a Resolver
+ * object, a line that is not one whole JSON object is skipped and counted, as a line of invalid JSON was; a text line
+ * in it (AWS writes the two forms to different objects) is counted as invalid JSON between records.
+ */
+export const route53Format: ObjectFormat = {
+  get framing(): Framing {
+    if (!jsonFieldReaderIsOn()) return route53Lines.framing;
+    return { kind: "json-or-lines", split: { strict: false, lineResync: true, fields: ROUTE53_FIELDS } };
+  },
+  open(context: ObjectContext): RecordParser {
+    const lines = route53Lines.open(context);
+    return {
+      parse(record: ObjectRecord, out: DevoEvent[]): void {
+        if (record.fields === undefined) {
+          lines.parse(record, out);
+          return;
+        }
+        const event: DevoEvent = { tag: ROUTE53_TAG, message: record.text };
+        const time = resolverTime(record.fields[0]);
+        if (time) event.time = time;
+        out.push(event);
+      },
+    };
+  },
+};

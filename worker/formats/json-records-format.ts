@@ -69,6 +69,10 @@ export function useJsonFieldReader(on: boolean): void {
   jsonFieldReaderOn = on;
 }
 
+export function jsonFieldReaderIsOn(): boolean {
+  return jsonFieldReaderOn;
+}
+
 /** The fields read of a record as the object `tag`, `time` and `unwrap` read: the keys present, and only those. */
 function fieldsRecord(names: readonly string[], values: readonly JsonFieldValue[]): JsonObject {
   const record: JsonObject = {};

@@ -5,9 +5,14 @@ import type { JsonFieldValue, JsonSplitOptions } from "./json-splitter.ts";
 /**
  * How an object's decompressed bytes are cut into records before a format parses them:
  * - `json`: JSON values found by the streaming scanner (`{"Records":[…]}` elements, concatenated or NDJSON values);
- * - `lines`: text lines (LF or CRLF), BOM and blank lines removed.
+ * - `lines`: text lines (LF or CRLF), BOM and blank lines removed;
+ * - `json-or-lines`: `json` for an object whose first byte (past whitespace and a BOM) is `{`, else `lines`: for a
+ *   service whose objects come in either form (Route 53: Resolver's NDJSON, public hosted zones' text lines).
  */
-export type Framing = { kind: "json"; split: JsonSplitOptions } | { kind: "lines" };
+export type Framing =
+  | { kind: "json"; split: JsonSplitOptions }
+  | { kind: "lines" }
+  | { kind: "json-or-lines"; split: JsonSplitOptions };
 
 /** A record cut from an object: one JSON text or one line. `offset` is its byte offset, for messages. */
 export interface ObjectRecord {

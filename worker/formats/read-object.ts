@@ -7,6 +7,7 @@ import {
   type ServiceDefinition,
 } from "../services/service-definition.ts";
 import { decompress } from "./decompress.ts";
+import { chooseFraming } from "./first-byte-framing.ts";
 import { type JsonPiece, JsonSplitter, MAX_RECORD_DEPTH } from "./json-splitter.ts";
 import { type LinePiece, LineSplitter } from "./line-splitter.ts";
 import type { ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
@@ -53,10 +54,11 @@ export async function* readWithFormat(
 ): AsyncGenerator<DevoEvent[]> {
   const parser = format.open(context);
   const batcher = new Batcher();
-  if (format.framing.kind === "json") {
-    const splitter = new JsonSplitter(format.framing.split);
+  const { framing, bytes: body } = await chooseFraming(format.framing, bytes);
+  if (framing.kind === "json") {
+    const splitter = new JsonSplitter(framing.split);
     const pieces: JsonPiece[] = [];
-    for await (const chunk of bytes) {
+    for await (const chunk of body) {
       splitter.push(chunk, pieces);
       yield* parseJsonPieces(pieces, parser, batcher, context, splitter.maxRecordBytes);
     }
@@ -65,7 +67,7 @@ export async function* readWithFormat(
   } else {
     const splitter = new LineSplitter();
     const lines: LinePiece[] = [];
-    for await (const chunk of bytes) {
+    for await (const chunk of body) {
       splitter.push(chunk, lines);
       yield* parseLines(lines, parser, batcher, context, splitter.maxLineBytes);
     }

@@ -188,7 +188,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   objectService({
     name: "aws_sqs_route53",
     layout: KEY_LAYOUTS.route53,
-    framing: "lines",
+    framing: "ndjson or lines (by first byte)",
     table: "dns.aws.route53",
     format: fixed(route53Format),
   }),

@@ -33,33 +33,54 @@ describe("aws_sqs_alb / aws_sqs_elb / aws_sqs_s3_access", () => {
 });
 
 describe("aws_sqs_route53", () => {
-  it("reads Resolver query logs (JSON) and public query logs (text)", async () => {
-    const resolver = {
-      version: "1.100000",
-      account_id: "111122223333",
-      region: "eu-west-1",
-      vpc_id: "vpc-0abc",
-      query_timestamp: "2024-03-01T10:00:04Z",
-      query_name: "shop.example.com.",
-      query_type: "A",
-      query_class: "IN",
-      rcode: "NOERROR",
-      answers: [{ Rdata: "203.0.113.10", Type: "A", Class: "IN" }],
-      srcaddr: "10.0.1.12",
-      srcport: "53000",
-      transport: "UDP",
-      srcids: { instance: "i-0abc" },
-    };
-    const publicLine =
-      "1.0 2024-03-01T10:00:05.000Z Z0123456789ABC shop.example.com AAAA NOERROR UDP FRA56-C1 198.51.100.11 -";
-    const text = `${JSON.stringify(resolver, null, 0)}\n${publicLine}\n{"broken":\n`;
-    const { events, stats } = await read("aws_sqs_route53", text);
-    assert.deepEqual(tags(events), ["dns.aws.route53", "dns.aws.route53"]);
-    assert.deepEqual(JSON.parse(events[0].message), resolver);
-    assert.equal(events[0].time?.toISOString(), "2024-03-01T10:00:04.000Z");
-    assert.equal(events[1].message, publicLine);
-    assert.equal(events[1].time?.toISOString(), "2024-03-01T10:00:05.000Z");
+  const resolver = {
+    version: "1.100000",
+    account_id: "111122223333",
+    region: "eu-west-1",
+    vpc_id: "vpc-0abc",
+    query_timestamp: "2024-03-01T10:00:04Z",
+    query_name: "shop.example.com.",
+    query_type: "A",
+    query_class: "IN",
+    rcode: "NOERROR",
+    answers: [{ Rdata: "203.0.113.10", Type: "A", Class: "IN" }],
+    srcaddr: "10.0.1.12",
+    srcport: "53000",
+    transport: "UDP",
+    srcids: { instance: "i-0abc" },
+  };
+  const publicLine =
+    "1.0 2024-03-01T10:00:05.000Z Z0123456789ABC shop.example.com AAAA NOERROR UDP FRA56-C1 198.51.100.11 -";
+
+  it("reads Resolver query logs (NDJSON): each record compacted, with its query_timestamp", async () => {
+    const escaped = { ...resolver, query_name: "caf\u00e9.example.", query_timestamp: "2024-03-01T10:00:06Z" };
+    const text = `\ufeff  ${JSON.stringify(resolver, null, 0)}\n{"broken":\n${JSON.stringify(escaped)}\r\n`;
+    for (const chunkSize of [1, 7, 64 * 1024]) {
+      const { events, stats } = await read("aws_sqs_route53", text, { chunkSize });
+      assert.deepEqual(tags(events), ["dns.aws.route53", "dns.aws.route53"]);
+      assert.equal(events[0].message, JSON.stringify(resolver));
+      assert.equal(events[0].time?.toISOString(), "2024-03-01T10:00:04.000Z");
+      assert.equal(events[1].message, JSON.stringify(escaped));
+      assert.equal(events[1].time?.toISOString(), "2024-03-01T10:00:06.000Z");
+      assert.deepEqual(stats.skipReasons, { "unterminated record (the next line starts a new one)": 1 });
+    }
+  });
+
+  it("reads public hosted-zone query logs (text lines) with the time of their second field", async () => {
+    const { events, stats } = await read("aws_sqs_route53", `${publicLine}\n{"broken":\n`);
+    assert.deepEqual(tags(events), ["dns.aws.route53"]);
+    assert.equal(events[0].message, publicLine);
+    assert.equal(events[0].time?.toISOString(), "2024-03-01T10:00:05.000Z");
     assert.deepEqual(stats.skipReasons, { "invalid JSON": 1 });
+  });
+
+  it("frames an object by its first byte: a text line in a Resolver object is counted, not sent as DNS", async () => {
+    const { events, stats } = await read("aws_sqs_route53", `${JSON.stringify(resolver)}\n${publicLine}\n`);
+    assert.deepEqual(
+      events.map((event) => event.message),
+      [JSON.stringify(resolver)],
+    );
+    assert.deepEqual(stats.skipReasons, { "invalid JSON between records": 1 });
   });
 });
 

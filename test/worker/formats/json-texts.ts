@@ -10,7 +10,7 @@ import { type JsonFieldValue, type JsonPiece, NESTED_JSON_VALUE } from "../../..
  */
 /**
  * The keys the other JSON formats read while framing: the NDJSON formats' time fields (WAF, Cloudflare, CrowdStrike,
- * SentinelOne, Lacework), GuardDuty's envelope and time, AWS Config's configuration item.
+ * SentinelOne, Lacework), GuardDuty's envelope and time, AWS Config's configuration item, Route 53 Resolver's time.
  */
 export const JSON_FORMAT_FIELDS = [
   "timestamp",
@@ -26,6 +26,7 @@ export const JSON_FORMAT_FIELDS = [
   "configurationItemCaptureTime",
   "configurationItemStatus",
   "resourceType",
+  "query_timestamp",
 ];
 const WANTED_KEYS = [...CLOUDTRAIL_FIELDS, ...JSON_FORMAT_FIELDS];
 

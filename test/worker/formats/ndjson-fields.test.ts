@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { route53Format } from "../../../worker/formats/access-log-formats.ts";
 import { awsConfigFormat } from "../../../worker/formats/aws-config.ts";
 import { guardDutyFormat, wafFormat } from "../../../worker/formats/aws-json-formats.ts";
 import { customFormat } from "../../../worker/formats/custom-processors.ts";
@@ -245,4 +246,33 @@ describe("JSON formats with and without the fields read while framing (property)
       );
     });
   }
+});
+
+/** Resolver query logs as AWS writes them: one whole JSON object per line, any keys, escapes and values. */
+const resolverBody = fc
+  .array(
+    fc.tuple(
+      fc.oneof(plainRecordText, recordText).map((t) => t.replace(/\r?\n/g, " ")),
+      fc.constantFrom("\n", "\r\n", "\n\n", " \n"),
+    ),
+    { minLength: 1, maxLength: 8 },
+  )
+  .map((lines) => lines.map(([text, end]) => text + end).join(""));
+
+describe("Route 53 Resolver framed as NDJSON with its time read, against lines each parsed (property)", () => {
+  it("the same events (message, time) and counts", async () => {
+    const tally = { lines: 0, events: 0 };
+    await fc.assert(
+      fc.asyncProperty(resolverBody, async (text) => {
+        const key = "AWSLogs/111122223333/vpcdnsquerylogs/vpc-0abc/2026/12/07/x.log.gz";
+        const fast = await readJson(route53Format, text, key, true);
+        assert.deepEqual(fast, await readJson(route53Format, text, key, false));
+        tally.lines += text.split("\n").filter((line) => line.trim() !== "").length;
+        tally.events += fast.events.length;
+      }),
+      { numRuns: 300 },
+    );
+    // Lines that are not JSON objects are skipped both ways; most must be read, or the property proves little.
+    assert.ok(tally.events > tally.lines / 2, `${tally.events} events of ${tally.lines} lines`);
+  });
 });
