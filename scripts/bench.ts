@@ -26,6 +26,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { announceObjects } from "./bench/announce.ts";
 import { measureBoundProcesses, writeDataset } from "./bench/bound-processes.ts";
+import { majorGcs } from "./bench/callgrind-calls.ts";
 import { countLines } from "./bench/count-lines.ts";
 import { cpuScaling } from "./bench/cpu-scaling.ts";
 import {
@@ -287,7 +288,9 @@ async function main(): Promise<number> {
     // ---- Instructions per event under callgrind, worker over bound, each net of a run with nothing to do
     // (instructions_ratio, as issue 21 defines it), and the same between a small and a three times larger share of
     // the dataset (instructions_ratio_marginal): one-off costs (V8 compiling, the first major GC) cancel out there.
-    let instructions: (NetCountRatio & { marginal: NetCountRatio }) | undefined;
+    let instructions:
+      | (NetCountRatio & { marginal: NetCountRatio; fullGcs: { worker: number[]; bound: number[] } })
+      | undefined;
     if (INSTRUCTIONS_MB > 0) {
       t = performance.now();
       const shares = [INSTRUCTIONS_MB, 3 * INSTRUCTIONS_MB].map((mb, i) => {
@@ -333,7 +336,16 @@ async function main(): Promise<number> {
           failures.push(`instructions: bound read ${boundBusy[i].events} events, expected ${share.records}`);
       });
       const extraEvents = shares[1].records - shares[0].records;
+      // A full GC of the worker's heap is a one-off as large as thousands of events: whether one falls in a run
+      // decides much of instructions_ratio, so each run's count of them is printed with it.
+      const gcsOf = (names: string[]) =>
+        Promise.all(names.map((name) => majorGcs(resolve(dir, `callgrind.${name}.out`))));
+      const fullGcs = {
+        worker: await gcsOf(["instructions-idle", ...shares.map((_, i) => `instructions-worker-${i}`)]),
+        bound: await gcsOf(["bound-idle", ...shares.map((_, i) => `bound-${i}`)]),
+      };
       instructions = {
+        fullGcs,
         ...compareNetCounts(
           netOf(workerBusy[0], workerIdle, workerBusy[0].delivered),
           netOf(boundBusy[0], boundIdle, boundBusy[0].events),
@@ -352,6 +364,10 @@ async function main(): Promise<number> {
       rows.push([
         "  the same, once started (marginal)",
         `${instructions.marginal.ratio.toFixed(3)} (instructions_ratio_marginal; ${fmt(instructions.marginal.worker)} against ${fmt(instructions.marginal.bound)} per event over the ${fmt(extraEvents)} events a ${3 * INSTRUCTIONS_MB} MB share reads more than the ${INSTRUCTIONS_MB} MB one)`,
+      ]);
+      rows.push([
+        "  full GCs in those runs",
+        `worker ${fullGcs.worker.join(", ")}, bound ${fullGcs.bound.join(", ")} (with nothing to do, ${INSTRUCTIONS_MB} MB, ${3 * INSTRUCTIONS_MB} MB)`,
       ]);
     }
 
@@ -494,6 +510,7 @@ async function main(): Promise<number> {
             }
           : null,
         instructions_ratio_marginal: instructions ? Number(instructions.marginal.ratio.toFixed(3)) : null,
+        instructions_full_gcs: instructions ? instructions.fullGcs : null,
         instructions_per_event_marginal: instructions
           ? {
               worker: Math.round(instructions.marginal.worker),
