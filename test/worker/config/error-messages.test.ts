@@ -5,9 +5,9 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { configSchema } from "../../../worker/config/config-schema.ts";
 import { credentialsSchema } from "../../../worker/config/credentials-schema.ts";
-import { ConfigError, validateConfig } from "../../../worker/config/load-config.ts";
 import { findService } from "../../../worker/services/catalog.ts";
 import { openEnvelope } from "../../../worker/state/state-envelope.ts";
+import { problemsOf } from "./problems-of.ts";
 
 /**
  * The worker's schemas use zod/mini, which has no messages of its own: worker/runtime/zod.ts installs classic zod's
@@ -372,16 +372,6 @@ const STATES: [string, unknown, string][] = [
     'invalid "k" cursor (✖ Unrecognized key: "bogus"\n✖ expected ISO-8601 date\n  → at start_time\n✖ Invalid input: expected int, received number\n  → at delay_seconds)',
   ],
 ];
-
-function problemsOf(document: unknown): string[] {
-  try {
-    validateConfig(document);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.problems;
-  }
-  assert.fail("expected a ConfigError");
-}
 
 const described = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
   issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig, validateConfig } from "../../../worker/config/load-config.ts";
+import { problemsOf } from "./problems-of.ts";
 
 /**
  * An SQS collector configuration with the keys of the "Flexible Example" on Devo's SQS collector page. That page is
@@ -61,16 +62,6 @@ async function withFile(text: string, run: (path: string) => Promise<void>) {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function problemsOf(document: unknown): string[] {
-  try {
-    validateConfig(document);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.problems;
-  }
-  assert.fail("expected a ConfigError");
 }
 
 const minimal = (input: Record<string, unknown>) => ({
