@@ -2,6 +2,7 @@ import type { DevoEvent } from "../pipeline/event.ts";
 import type { ObjectContext } from "../services/service-definition.ts";
 import { jsonFieldReaderIsOn } from "./json-records-format.ts";
 import { fixedTagLines, isoTime, jsonLineVerdict, type LineVerdict, lineFormat, nthField } from "./line-format.ts";
+import { DEFAULT_MAX_LINE_BYTES } from "./line-splitter.ts";
 import type { Framing, ObjectFormat, ObjectRecord, RecordParser } from "./object-format.ts";
 
 export const ALB_TAG = "web.aws.alb.access";
@@ -66,7 +67,9 @@ const ROUTE53_FIELDS = ["query_timestamp"] as const;
 export const route53Format: ObjectFormat = {
   get framing(): Framing {
     if (!jsonFieldReaderIsOn()) return route53Lines.framing;
-    return { kind: "json-or-lines", split: { strict: false, lineResync: true, fields: ROUTE53_FIELDS } };
+    // A record is a line: the longest one kept is a line's, as when every object was read as lines.
+    const split = { strict: false, lineResync: true, fields: ROUTE53_FIELDS, maxRecordBytes: DEFAULT_MAX_LINE_BYTES };
+    return { kind: "json-or-lines", split };
   },
   open(context: ObjectContext): RecordParser {
     const lines = route53Lines.open(context);

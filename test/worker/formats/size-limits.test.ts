@@ -48,6 +48,27 @@ describe("records over the size limits", () => {
     ]);
   });
 
+  it("a Route 53 Resolver record (NDJSON) over 16 MiB: the line limit, as when those objects were read as lines", async () => {
+    const big = `{"query_timestamp":"2026-01-05T00:00:00Z","pad":"${"z".repeat(16 * MiB)}"}`;
+    const body = `{"query_name":"a."}\n${big}\n{"query_name":"b."}\n`;
+    const key = "AWSLogs/123456789012/vpcdnsquerylogs/vpc-0abc/2026/01/05/x.log.gz";
+    const result = await read("aws_sqs_route53", body, { key });
+    assert.deepEqual(
+      result.events.map((event) => event.message),
+      ['{"query_name":"a."}', '{"query_name":"b."}'],
+    );
+    assert.deepEqual(result.stats.dropped, [
+      {
+        bucket: "test-bucket",
+        key,
+        reason: "record too large",
+        records: 1,
+        largestBytes: big.length,
+        limitBytes: 16 * MiB,
+      },
+    ]);
+  });
+
   it("an object with nothing over the limits has no drop summary", async () => {
     const result = await read("aws_sqs_vpc", `${FLOW_HEADER}\n${flow(1)}\n`);
     assert.equal(result.stats.dropped, undefined);
