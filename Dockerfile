@@ -15,7 +15,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY worker/ worker/
-COPY scripts/build.ts scripts/build.ts
+COPY scripts/build.ts scripts/bundle-constants.ts scripts/
 RUN npm run build \
  && node dist/aws-devo-collector.mjs --version
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { RUNTIME_V8_FLAGS } from "../worker/cli/runtime-flags.ts";
 import { http, UNDICI_BACKED_HTTP_EXPORTS } from "../worker/runtime/node-http.ts";
+import { constantsAsConst, withInsertedLine } from "./bundle-constants.ts";
 
 const root = resolve(fileURLToPath(import.meta.url), "../..");
 export const BUNDLE_PATH = resolve(root, "dist/aws-devo-collector.mjs");
@@ -190,7 +191,13 @@ export async function buildBundle(
         "it must stay a test-only dependency — find the worker import that pulls it in",
     );
   }
-  assertAscii(await readFile(outfile, "utf8"), outfile);
+  // esbuild's top-level `var`s back to `const` where they are numbers (see bundle-constants.ts); the map gains the line.
+  // After the shebang and the banner, so that the bundle still opens with the shim.
+  const afterLine = 1 + COMMONJS_SHIM.split("\n").length;
+  const constants = constantsAsConst(await readFile(outfile, "utf8"), afterLine);
+  await writeFile(outfile, constants.code);
+  await writeFile(`${outfile}.map`, withInsertedLine(await readFile(`${outfile}.map`, "utf8"), afterLine));
+  assertAscii(constants.code, outfile);
   const licensesPath = join(dirname(outfile), "THIRD-PARTY-LICENSES.txt");
   await writeFile(licensesPath, licensesText(packages));
   const { size } = await stat(outfile);
