@@ -8,6 +8,11 @@ const FLOW_HEADER =
 const flow = (n: number) =>
   `2 123456789012 eni-0a1 10.0.0.${n} 10.0.1.1 443 49152 6 10 840 1700000000 1700000060 ACCEPT OK`;
 
+/** The drop summary of an object with one JSON record over the limit. */
+const oneRecordTooLarge = (key: string, largestBytes: number, limitBytes: number) => [
+  { bucket: "test-bucket", key, reason: "record too large", records: 1, largestBytes, limitBytes },
+];
+
 describe("records over the size limits", () => {
   it("a line over 16 MiB: skipped, its neighbours read, and the object's drop summary names key, size and reason", async () => {
     const long = "x".repeat(16 * MiB + 5);
@@ -36,16 +41,7 @@ describe("records over the size limits", () => {
       result.events.map((event) => JSON.parse(event.message).eventID),
       ["a", "b"],
     );
-    assert.deepEqual(result.stats.dropped, [
-      {
-        bucket: "test-bucket",
-        key,
-        reason: "record too large",
-        records: 1,
-        largestBytes: big.length,
-        limitBytes: 64 * MiB,
-      },
-    ]);
+    assert.deepEqual(result.stats.dropped, oneRecordTooLarge(key, big.length, 64 * MiB));
   });
 
   it("a Route 53 Resolver record (NDJSON) over 16 MiB: the line limit, as when those objects were read as lines", async () => {
@@ -57,16 +53,7 @@ describe("records over the size limits", () => {
       result.events.map((event) => event.message),
       ['{"query_name":"a."}', '{"query_name":"b."}'],
     );
-    assert.deepEqual(result.stats.dropped, [
-      {
-        bucket: "test-bucket",
-        key,
-        reason: "record too large",
-        records: 1,
-        largestBytes: big.length,
-        limitBytes: 16 * MiB,
-      },
-    ]);
+    assert.deepEqual(result.stats.dropped, oneRecordTooLarge(key, big.length, 16 * MiB));
   });
 
   it("an object with nothing over the limits has no drop summary", async () => {
