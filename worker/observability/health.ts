@@ -37,6 +37,11 @@ export class Activity {
     if (this.pendingSends++ === 0 && this.#failedSinceProgress === 0) this.lastProgressAt = this.#now();
   }
 
+  /** Sends that failed since one last delivered. */
+  get failedSinceProgress(): number {
+    return this.#failedSinceProgress;
+  }
+
   sendSettled(delivered: boolean): void {
     this.pendingSends--;
     if (delivered) {
@@ -61,8 +66,8 @@ export interface HealthOptions {
 }
 
 /**
- * Judges {@link Activity}: unhealthy when sends have been pending with no delivery for `unhealthyAfterMs` (the
- * receiver is down or stuck), or when no receive succeeded for that long while receives fail or nothing is in hand
+ * Judges {@link Activity}: unhealthy when sends have been pending, or have failed, with no delivery for
+ * `unhealthyAfterMs` (the receiver is down or stuck), or when no receive succeeded for that long while receives fail or nothing is in hand
  * (an idle worker long-polls every `sqs_wait_timeout`, at most 20 s, so its receives keep succeeding). A busy worker
  * whose slots are all taken does not receive, and is judged by its deliveries alone.
  */
@@ -88,6 +93,11 @@ export class HealthMonitor {
     if (activity.pendingSends > 0 && stalledFor > unhealthyAfterMs) {
       reasons.push(
         `no delivery has made progress for ${seconds(stalledFor)} s with ${activity.pendingSends} batches pending`,
+      );
+    } else if (activity.failedSinceProgress > 0 && stalledFor > unhealthyAfterMs) {
+      // Failed back (delivery timeout) and not sent again yet: between two attempts the output is still the problem.
+      reasons.push(
+        `no delivery has made progress for ${seconds(stalledFor)} s: the last ${activity.failedSinceProgress} sends failed`,
       );
     }
     const sinceReceive = now - activity.lastReceiveAt;

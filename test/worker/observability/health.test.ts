@@ -46,6 +46,23 @@ describe("health", () => {
     assert.equal(health.check().status, "ok");
   });
 
+  it("stays unhealthy for its output between a failed send and the next, however the receives go", () => {
+    const time = clock();
+    const activity = new Activity(time.now);
+    const health = new HealthMonitor(activity, { unhealthyAfterMs: 3_000, watchReceives: true, now: time.now });
+    activity.sendStarted();
+    time.advance(5_000);
+    // The delivery timeout fails the batch back; its messages are handed back and not received again yet.
+    activity.sendSettled(false);
+    const between = health.check();
+    assert.equal(between.status, "unhealthy");
+    assert.match(between.reasons[0], /no delivery has made progress for 5 s: the last 1 sends failed/);
+    activity.receiveSucceeded();
+    activity.sendStarted();
+    activity.sendSettled(true);
+    assert.deepEqual(health.check(), { status: "ok", reasons: [] });
+  });
+
   it("turns unhealthy when receives keep failing, and when an idle worker stops receiving at all", () => {
     const time = clock();
     const activity = new Activity(time.now);
