@@ -34,8 +34,8 @@ export function constantsAsConst(code: string, afterLine = 1): { code: string; m
       }
       const [only] = written;
       if (written.length !== 1 || !isValueDiscarded(only) || !isNumber(only.right)) return false;
-      constants.push(`${name}=${only.right.getText(file)}`);
       const value = only.right.getText(file);
+      constants.push(`${name}=${value}`);
       replace.push({ start: only.getStart(file), end: only.end, text: value });
       return true;
     });
@@ -101,16 +101,15 @@ function bindingUses(file: ts.SourceFile): {
       declarations.set(name.text, (declarations.get(name.text) ?? 0) + 1);
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isBinaryExpression(node) && isAssignment(node.operatorToken.kind) && !ts.isIdentifier(node.left)) {
-      // A destructuring assignment (`[a, b] = …`) writes every name in it.
-      const targets = (inner: ts.Node): void => {
-        if (ts.isIdentifier(inner)) other.add(inner.text);
-        ts.forEachChild(inner, targets);
-      };
-      targets(node.left);
-    }
-    if (ts.isBinaryExpression(node) && isAssignment(node.operatorToken.kind) && ts.isIdentifier(node.left)) {
-      if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    if (ts.isBinaryExpression(node) && isAssignment(node.operatorToken.kind)) {
+      if (!ts.isIdentifier(node.left)) {
+        // A destructuring assignment (`[a, b] = …`) writes every name in it.
+        const targets = (inner: ts.Node): void => {
+          if (ts.isIdentifier(inner)) other.add(inner.text);
+          ts.forEachChild(inner, targets);
+        };
+        targets(node.left);
+      } else if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
         const list = writes.get(node.left.text) ?? [];
         list.push(node);
         writes.set(node.left.text, list);

@@ -1,3 +1,4 @@
+import { isWhitespace } from "./json-splitter.ts";
 import type { Framing } from "./object-format.ts";
 
 /** What framing the object read starts with, and the object's bytes from their start (nothing consumed). */
@@ -50,7 +51,7 @@ class LeadingBytes {
       // A BOM cut short is no BOM: its first byte is the object's first.
       if (this.bom > 0 && this.bom < BOM.length) return BOM[0];
       this.bom = -1;
-      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
+      if (!isWhitespace(c)) return c;
     }
     return undefined;
   }

@@ -150,7 +150,8 @@ export function useSimdStringSearch(on: boolean): void {
   simdByDefault = on;
 }
 
-function isWhitespace(c: number): boolean {
+/** JSON's whitespace: space, LF, CR, tab. */
+export function isWhitespace(c: number): boolean {
   return c === SPACE || c === LF || c === CR || c === TAB;
 }
 

@@ -67,8 +67,9 @@ export interface HealthOptions {
 
 /**
  * Judges {@link Activity}: unhealthy when sends have been pending, or have failed, with no delivery for
- * `unhealthyAfterMs` (the receiver is down or stuck), or when no receive succeeded for that long while receives fail or nothing is in hand
- * (an idle worker long-polls every `sqs_wait_timeout`, at most 20 s, so its receives keep succeeding). A busy worker
+ * `unhealthyAfterMs` (the receiver is down or stuck), or when no receive succeeded for that long while receives fail
+ * or nothing is in hand (an idle worker long-polls every `sqs_wait_timeout`, at most 20 s, so its receives keep
+ * succeeding). A busy worker
  * whose slots are all taken does not receive, and is judged by its deliveries alone.
  */
 export class HealthMonitor {
@@ -90,15 +91,13 @@ export class HealthMonitor {
     const now = this.#now();
     const reasons: string[] = [];
     const stalledFor = now - activity.lastProgressAt;
-    if (activity.pendingSends > 0 && stalledFor > unhealthyAfterMs) {
-      reasons.push(
-        `no delivery has made progress for ${seconds(stalledFor)} s with ${activity.pendingSends} batches pending`,
-      );
-    } else if (activity.failedSinceProgress > 0 && stalledFor > unhealthyAfterMs) {
+    if (stalledFor > unhealthyAfterMs) {
+      const noProgress = `no delivery has made progress for ${seconds(stalledFor)} s`;
+      if (activity.pendingSends > 0) reasons.push(`${noProgress} with ${activity.pendingSends} batches pending`);
       // Failed back (delivery timeout) and not sent again yet: between two attempts the output is still the problem.
-      reasons.push(
-        `no delivery has made progress for ${seconds(stalledFor)} s: the last ${activity.failedSinceProgress} sends failed`,
-      );
+      else if (activity.failedSinceProgress > 0) {
+        reasons.push(`${noProgress}: the last ${activity.failedSinceProgress} sends failed`);
+      }
     }
     const sinceReceive = now - activity.lastReceiveAt;
     if (watchReceives && sinceReceive > unhealthyAfterMs && (activity.receiveErrors > 0 || activity.workInHand === 0)) {
