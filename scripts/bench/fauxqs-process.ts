@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -29,6 +29,21 @@ export interface FauxqsProcess {
   queueUrls: Record<BenchQueue, string>;
   pid: number;
   stop(): Promise<void>;
+}
+
+async function waitForHealth(child: ChildProcess, endpoint: string, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`fauxqs exited with ${child.exitCode}: ${stderr()}`);
+    try {
+      const response = await fetch(`${endpoint}/health`);
+      await response.arrayBuffer();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`fauxqs did not start on ${endpoint}: ${stderr()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -84,17 +99,15 @@ export async function startFauxqsProcess(): Promise<FauxqsProcess> {
     stderr += chunk.toString();
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`fauxqs exited with ${child.exitCode}: ${stderr}`);
-    try {
-      const response = await fetch(`${endpoint}/health`);
-      await response.arrayBuffer();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`fauxqs did not start on ${endpoint}: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  // fauxqs reads the init file right after it starts listening, before it serves a request: once it answers, the
+  // file has done its job. A fauxqs that does not come up is stopped, and its file removed all the same.
+  try {
+    await waitForHealth(child, endpoint, () => stderr);
+  } catch (error) {
+    child.kill("SIGTERM");
+    throw error;
+  } finally {
+    await rm(init, { force: true });
   }
   const urlOf = (name: string) => `http://sqs.${BENCH.region}.localhost:${port}/000000000000/${name}`;
   const queueUrls = {
