@@ -246,6 +246,7 @@ async function main(): Promise<number> {
       twos.map((run) => run.cpu),
       idleCpuSeconds,
     );
+    const maxDuplicates = Math.max(...twos.map((run) => run.duplicates));
     rows.push([
       "bound (1 thread, no I/O, own process)",
       `${fmt(boundEps)} events/s, ${(decompressed / MB / (records / boundEps)).toFixed(1)} MB/s (best of ${bound.length})`,
@@ -282,7 +283,7 @@ async function main(): Promise<number> {
 
     rows.push([
       "CPU per event, 2 workers to 1",
-      `${cpu.ratio.toFixed(3)} (scaling_cpu_ratio, median; each round against the single workers on either side: ${cpu.rounds.map((r) => r.toFixed(3)).join(", ")}); net of ${(idleCpuSeconds * 1000).toFixed(0)} ms of CPU per worker process with nothing to do; smallest share of one worker ${(cpu.smallestShare * 100).toFixed(0)}%, duplicates ${Math.max(...twos.map((run) => run.duplicates))} at most`,
+      `${cpu.ratio.toFixed(3)} (scaling_cpu_ratio, median; each round against the single workers on either side: ${cpu.rounds.map((r) => r.toFixed(3)).join(", ")}); net of ${(idleCpuSeconds * 1000).toFixed(0)} ms of CPU per worker process with nothing to do; smallest share of one worker ${(cpu.smallestShare * 100).toFixed(0)}%, duplicates ${maxDuplicates} at most`,
     ]);
 
     // ---- Instructions per event under callgrind, worker over bound, each net of a run with nothing to do
@@ -372,12 +373,19 @@ async function main(): Promise<number> {
     }
 
     // ---- Per-format parse throughput (one thread, decompression included).
+    const parseAgainstBefore: Record<string, number> = {};
     for (const figure of await measurePerFormat()) {
       if (figure.events !== figure.expectedEvents)
         failures.push(`${figure.format}: ${figure.events} events parsed, expected ${figure.expectedEvents}`);
+      const paired = figure.againstBefore;
+      if (paired) parseAgainstBefore[figure.service] = Number(paired.median.toFixed(2));
       rows.push([
         `parse ${figure.format}`,
-        `${figure.mbPerSecond.toFixed(0)} MB/s, ${fmt(figure.eventsPerSecond)} events/s`,
+        `${figure.mbPerSecond.toFixed(0)} MB/s, ${fmt(figure.eventsPerSecond)} events/s${
+          paired
+            ? `; ${paired.median.toFixed(2)}× the reading before point 3 (median, pass against the pass before it read next to it: ${paired.pairs.map((r) => r.toFixed(2)).join(", ")})`
+            : ""
+        }`,
       ]);
     }
 
@@ -462,6 +470,27 @@ async function main(): Promise<number> {
         largeRun.peakRssMb < 256,
       ],
       [`idle latency median ≤ 100 ms (${latencyMedian.toFixed(1)})`, latencyMedian <= 100],
+      // Issue 21's targets, which count work (instructions, CPU seconds) or pair passes next to each other in time.
+      ...(instructions === undefined
+        ? []
+        : [
+            [`instructions_ratio ≤ 1.03 (${instructions.ratio.toFixed(3)})`, instructions.ratio <= 1.03] as [
+              string,
+              boolean,
+            ],
+          ]),
+      [
+        `scaling_cpu_ratio ≤ 1.05, both workers taking part, no duplicates (${cpu.ratio.toFixed(3)}; smallest share ${(cpu.smallestShare * 100).toFixed(0)}%, duplicates ${maxDuplicates})`,
+        cpu.ratio <= 1.05 && cpu.smallestShare > 0 && maxDuplicates === 0,
+      ],
+      ...(parseAgainstBefore.aws_sqs_cloudtrail === undefined
+        ? []
+        : [
+            [
+              `CloudTrail parse ≥ 1.5 × before point 3 (${parseAgainstBefore.aws_sqs_cloudtrail.toFixed(2)}, median of paired passes)`,
+              parseAgainstBefore.aws_sqs_cloudtrail >= 1.5,
+            ] as [string, boolean],
+          ]),
       ...cliRuns
         .filter((run) => !run.launch.endsWith("-as-started"))
         .map((run): [string, boolean] => [
@@ -501,6 +530,7 @@ async function main(): Promise<number> {
         idle_latency_median_ms: Number(latencyMedian.toFixed(1)),
         small_objects_per_s: Math.round(small.objectsPerSecond),
         small_object_cpu_ms: Number(small.cpuMsPerObject.toFixed(2)),
+        parse_against_before: parseAgainstBefore,
         instructions_ratio: instructions ? Number(instructions.ratio.toFixed(3)) : null,
         instructions_per_event: instructions
           ? {
