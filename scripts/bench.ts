@@ -26,7 +26,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { announceObjects } from "./bench/announce.ts";
 import { measureBoundProcesses, writeDataset } from "./bench/bound-processes.ts";
-import { majorGcs } from "./bench/callgrind-calls.ts";
+import { gcInstructions, majorGcs } from "./bench/callgrind-calls.ts";
 import { countLines } from "./bench/count-lines.ts";
 import { cpuScaling } from "./bench/cpu-scaling.ts";
 import {
@@ -290,7 +290,12 @@ async function main(): Promise<number> {
     // (instructions_ratio, as issue 21 defines it), and the same between a small and a three times larger share of
     // the dataset (instructions_ratio_marginal): one-off costs (V8 compiling, the first major GC) cancel out there.
     let instructions:
-      | (NetCountRatio & { marginal: NetCountRatio; fullGcs: { worker: number[]; bound: number[] } })
+      | (NetCountRatio & {
+          marginal: NetCountRatio;
+          fullGcs: { worker: number[]; bound: number[] };
+          withoutGc: NetCountRatio & { marginal: NetCountRatio };
+          gcPerEvent: { worker: number; bound: number };
+        })
       | undefined;
     if (INSTRUCTIONS_MB > 0) {
       t = performance.now();
@@ -345,8 +350,32 @@ async function main(): Promise<number> {
         worker: await gcsOf(["instructions-idle", ...shares.map((_, i) => `instructions-worker-${i}`)]),
         bound: await gcsOf(["bound-idle", ...shares.map((_, i) => `bound-${i}`)]),
       };
+      // The same runs without V8's heap management (the collectors and the allocation slow paths that start
+      // them, on every thread; callgrind-calls.ts): where each side's full GCs fall moves instructions_ratio by
+      // more than the target's margin, on either side, so the bench shows the two sides without it as well.
+      const gcOf = (names: string[]) =>
+        Promise.all(names.map((name) => gcInstructions(resolve(dir, `callgrind.${name}.out`))));
+      const workerGc = await gcOf(["instructions-idle", ...shares.map((_, i) => `instructions-worker-${i}`)]);
+      const boundGc = await gcOf(["bound-idle", ...shares.map((_, i) => `bound-${i}`)]);
+      const outsideGc = (run: { total: number; gc: number }) => ({ instructions: run.total - run.gc });
+      const withoutGc = {
+        ...compareNetCounts(
+          netOf(outsideGc(workerGc[1]), outsideGc(workerGc[0]), workerBusy[0].delivered),
+          netOf(outsideGc(boundGc[1]), outsideGc(boundGc[0]), boundBusy[0].events),
+        ),
+        marginal: compareNetCounts(
+          netOf(outsideGc(workerGc[2]), outsideGc(workerGc[1]), extraEvents),
+          netOf(outsideGc(boundGc[2]), outsideGc(boundGc[1]), extraEvents),
+        ),
+      };
+      const gcPerEvent = {
+        worker: (workerGc[1].gc - workerGc[0].gc) / workerBusy[0].delivered,
+        bound: (boundGc[1].gc - boundGc[0].gc) / boundBusy[0].events,
+      };
       instructions = {
         fullGcs,
+        withoutGc,
+        gcPerEvent,
         ...compareNetCounts(
           netOf(workerBusy[0], workerIdle, workerBusy[0].delivered),
           netOf(boundBusy[0], boundIdle, boundBusy[0].events),
@@ -369,6 +398,14 @@ async function main(): Promise<number> {
       rows.push([
         "  full GCs in those runs",
         `worker ${fullGcs.worker.join(", ")}, bound ${fullGcs.bound.join(", ")} (with nothing to do, ${INSTRUCTIONS_MB} MB, ${3 * INSTRUCTIONS_MB} MB)`,
+      ]);
+      rows.push([
+        "  V8's GC in those runs, per event",
+        `worker ${fmt(gcPerEvent.worker)}, bound ${fmt(gcPerEvent.bound)} (net of the runs with nothing to do, ${fmt(shares[0].records)} events)`,
+      ]);
+      rows.push([
+        "  without V8's GC",
+        `${withoutGc.ratio.toFixed(3)} (instructions_ratio_without_gc; ${fmt(withoutGc.worker)} against ${fmt(withoutGc.bound)} per event); marginal ${withoutGc.marginal.ratio.toFixed(3)} (${fmt(withoutGc.marginal.worker)} against ${fmt(withoutGc.marginal.bound)})`,
       ]);
     }
 
@@ -541,6 +578,13 @@ async function main(): Promise<number> {
           : null,
         instructions_ratio_marginal: instructions ? Number(instructions.marginal.ratio.toFixed(3)) : null,
         instructions_full_gcs: instructions ? instructions.fullGcs : null,
+        instructions_gc_per_event: instructions
+          ? { worker: Math.round(instructions.gcPerEvent.worker), bound: Math.round(instructions.gcPerEvent.bound) }
+          : null,
+        instructions_ratio_without_gc: instructions ? Number(instructions.withoutGc.ratio.toFixed(3)) : null,
+        instructions_ratio_marginal_without_gc: instructions
+          ? Number(instructions.withoutGc.marginal.ratio.toFixed(3))
+          : null,
         instructions_per_event_marginal: instructions
           ? {
               worker: Math.round(instructions.marginal.worker),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { it } from "node:test";
-import { callsTo, majorGcs } from "../../scripts/bench/callgrind-calls.ts";
+import { callsTo, gcInstructions, isGcFunction, majorGcs } from "../../scripts/bench/callgrind-calls.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 // Callgrind's format (valgrind's "Callgrind Format Specification"): a name is given once with its id, then the id
@@ -33,4 +33,74 @@ it("counts the calls of one function by its compressed id, not of lambdas within
   assert.equal(await majorGcs(file), 3);
   assert.equal(await callsTo(file, "v8::internal::Heap::PerformGarbageCollection"), 0);
   assert.equal(await callsTo(file, "nothing"), 0);
+});
+
+// A main thread that collects garbage once (the collector calls a visitor, which calls back into the scavenger, and
+// memcpy), compiles with Maglev (a pass named "…MarkingProcessor"), and a job thread that marks concurrently. Each
+// inclusive cost is its function's own plus its callees'.
+const GC_OUT = `# callgrind format
+version: 1
+events: Ir
+fn=(1) main
+0 100
+cfn=(2) v8::internal::Heap::CollectGarbage(v8::internal::AllocationSpace)
+calls=3 0
+0 1000
+cfn=(3) v8::internal::maglev::GraphProcessor<v8::internal::maglev::DecompressedUseMarkingProcessor>::ProcessGraph()
+calls=1 0
+0 300
+fn=(2)
+0 200
+cfn=(4) void v8::internal::BodyDescriptorBase::IteratePointers<v8::internal::ScavengeVisitor>(int)
+calls=5 0
+0 700
+cfn=(5) __memcpy_avx_unaligned_erms
+calls=4 0
+0 100
+fn=(4)
+0 650
+cfn=(6) heap::base::SlotCallbackResult v8::internal::Scavenger::ScavengeObject<v8::internal::FullHeapObjectSlot>(int)
+calls=9 0
+0 50
+fn=(6)
+0 50
+fn=(5)
+0 100
+fn=(3)
+0 300
+fn=(7) v8::platform::DefaultJobWorker::Run()
+0 1
+cfn=(8) v8::internal::ConcurrentMarking::JobTaskMajor::Run(v8::JobDelegate*)
+calls=1 0
+0 400
+fn=(8)
+0 400
+`;
+
+it("counts V8's GC once per entry into it, on every thread, with what it calls, and not V8's compilers", async () => {
+  const file = join(tempDir("callgrind-"), "callgrind.out");
+  await writeFile(file, GC_OUT);
+  // Every function's own instructions once: 100 + 200 + 650 + 50 + 100 + 300 + 1 + 400.
+  // The GC: main's collection (1,000, its visitor, scavenger and memcpy within) and the marking job (400).
+  assert.deepEqual(await gcInstructions(file), { total: 1801, gc: 1400 });
+});
+
+it("tells V8's collectors and their visitors from its compilers and the rest", () => {
+  for (const name of [
+    "v8::internal::Heap::CollectGarbage(v8::internal::AllocationSpace, v8::internal::GarbageCollectionReason)",
+    "v8::internal::HeapAllocator::AllocateRawWithRetryOrFailSlowPath(int)",
+    "v8::internal::Sweeper::MajorSweeperJob::Run(v8::JobDelegate*)",
+    "v8::internal::IncrementalMarkingJob::Task::RunInternal()",
+    "void v8::internal::BodyDescriptorBase::IteratePointers<v8::internal::IterateAndScavengePromotedObjectsVisitor>(int)",
+    "cppgc::internal::MarkerBase::EnterAtomicPause(cppgc::EmbedderStackState)",
+  ])
+    assert.equal(isGcFunction(name), true, name);
+  for (const name of [
+    "v8::internal::compiler::GraphReducer::Reduce(v8::internal::compiler::Node*)",
+    "v8::internal::maglev::GraphProcessor<v8::internal::maglev::DecompressedUseMarkingProcessor>::ProcessGraph()",
+    "v8::internal::Factory::AllocateRaw(int, v8::internal::AllocationType, v8::internal::AllocationAlignment)",
+    "v8::internal::JsonStringifier::SerializeString<false>(v8::internal::Handle<v8::internal::String>)",
+    "__memcpy_avx_unaligned_erms",
+  ])
+    assert.equal(isGcFunction(name), false, name);
 });
