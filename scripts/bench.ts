@@ -420,7 +420,7 @@ async function main(): Promise<number> {
         `parse ${figure.format}`,
         `${figure.mbPerSecond.toFixed(0)} MB/s, ${fmt(figure.eventsPerSecond)} events/s${
           paired
-            ? `; ${paired.median.toFixed(2)}× the reading before point 3 (median, pass against the pass before it read next to it: ${paired.pairs.map((r) => r.toFixed(2)).join(", ")})`
+            ? `; ${paired.median.toFixed(2)}× the reading before point 3 (median of each pass against the "before" pass next to it: ${paired.pairs.map((r) => r.toFixed(2)).join(", ")})`
             : ""
         }`,
       ]);
