@@ -26,7 +26,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { announceObjects } from "./bench/announce.ts";
 import { measureBoundProcesses, writeDataset } from "./bench/bound-processes.ts";
-import { gcInstructions, majorGcs } from "./bench/callgrind-calls.ts";
+import { gcInstructions, majorGcs, readCallGraph } from "./bench/callgrind-calls.ts";
 import { countLines } from "./bench/count-lines.ts";
 import { cpuScaling } from "./bench/cpu-scaling.ts";
 import {
@@ -342,21 +342,22 @@ async function main(): Promise<number> {
           failures.push(`instructions: bound read ${boundBusy[i].events} events, expected ${share.records}`);
       });
       const extraEvents = shares[1].records - shares[0].records;
-      // A full GC of the worker's heap is a one-off as large as thousands of events: whether one falls in a run
-      // decides much of instructions_ratio, so each run's count of them is printed with it.
-      const gcsOf = (names: string[]) =>
-        Promise.all(names.map((name) => majorGcs(resolve(dir, `callgrind.${name}.out`))));
-      const fullGcs = {
-        worker: await gcsOf(["instructions-idle", ...shares.map((_, i) => `instructions-worker-${i}`)]),
-        bound: await gcsOf(["bound-idle", ...shares.map((_, i) => `bound-${i}`)]),
+      // Each callgrind file is read once for what the bench prints of it. A full GC of the worker's heap is a one-off
+      // as large as thousands of events: whether one falls in a run decides much of instructions_ratio, so each
+      // run's count of them is printed with it. The same runs are also counted without V8's heap management (the
+      // collectors and the allocation slow paths that start them, on every thread; callgrind-calls.ts): where each
+      // side's full GCs fall moves instructions_ratio by more than the target's margin, on either side.
+      const countsOf = async (names: string[]) => {
+        const runs = [];
+        for (const name of names) {
+          const graph = await readCallGraph(resolve(dir, `callgrind.${name}.out`));
+          runs.push({ fullGcs: majorGcs(graph), ...gcInstructions(graph) });
+        }
+        return runs;
       };
-      // The same runs without V8's heap management (the collectors and the allocation slow paths that start
-      // them, on every thread; callgrind-calls.ts): where each side's full GCs fall moves instructions_ratio by
-      // more than the target's margin, on either side, so the bench shows the two sides without it as well.
-      const gcOf = (names: string[]) =>
-        Promise.all(names.map((name) => gcInstructions(resolve(dir, `callgrind.${name}.out`))));
-      const workerGc = await gcOf(["instructions-idle", ...shares.map((_, i) => `instructions-worker-${i}`)]);
-      const boundGc = await gcOf(["bound-idle", ...shares.map((_, i) => `bound-${i}`)]);
+      const workerGc = await countsOf(["instructions-idle", ...shares.map((_, i) => `instructions-worker-${i}`)]);
+      const boundGc = await countsOf(["bound-idle", ...shares.map((_, i) => `bound-${i}`)]);
+      const fullGcs = { worker: workerGc.map((run) => run.fullGcs), bound: boundGc.map((run) => run.fullGcs) };
       const outsideGc = (run: { total: number; gc: number }) => ({ instructions: run.total - run.gc });
       const withoutGc = {
         ...compareNetCounts(

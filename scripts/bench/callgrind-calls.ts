@@ -10,7 +10,7 @@ interface CallEdge {
   inclusive: number;
 }
 
-interface CallGraph {
+export interface CallGraph {
   /** Function names by callgrind's compressed id. */
   names: Map<string, string>;
   edges: Map<string, CallEdge>;
@@ -24,7 +24,7 @@ interface CallGraph {
  * a function, `cfn=` names the callee of the `calls=<count> …` line after it, and the cost line after that is the
  * inclusive cost of those calls; any other cost line is the function's own.
  */
-async function readCallGraph(outFile: string): Promise<CallGraph> {
+export async function readCallGraph(outFile: string): Promise<CallGraph> {
   const names = new Map<string, string>();
   const edges = new Map<string, CallEdge>();
   let total = 0;
@@ -67,8 +67,7 @@ async function readCallGraph(outFile: string): Promise<CallGraph> {
  * How many times a callgrind run called the function `name` (as callgrind names it; the function itself, not a
  * lambda within it such as `…CollectGarbage()::{lambda…}`).
  */
-export async function callsTo(outFile: string, name: string): Promise<number> {
-  const graph = await readCallGraph(outFile);
+export function callsTo(graph: CallGraph, name: string): number {
   let calls = 0;
   for (const edge of graph.edges.values()) {
     const callee = graph.names.get(edge.callee);
@@ -78,8 +77,8 @@ export async function callsTo(outFile: string, name: string): Promise<number> {
 }
 
 /** V8's full (mark-compact) collections in a callgrind run of node. */
-export function majorGcs(outFile: string): Promise<number> {
-  return callsTo(outFile, "v8::internal::MarkCompactCollector::CollectGarbage()");
+export function majorGcs(graph: CallGraph): number {
+  return callsTo(graph, "v8::internal::MarkCompactCollector::CollectGarbage()");
 }
 
 /**
@@ -101,8 +100,7 @@ export function isGcFunction(name: string): boolean {
  * where a collection starts), on every thread: the inclusive cost of each call that enters a GC function from one
  * that is not. What a collection calls (memmove, the embedder's weak callbacks) is counted with it.
  */
-export async function gcInstructions(outFile: string): Promise<{ total: number; gc: number }> {
-  const graph = await readCallGraph(outFile);
+export function gcInstructions(graph: CallGraph): { total: number; gc: number } {
   const gc = new Map<string, boolean>();
   const isGc = (id: string) => {
     let known = gc.get(id);

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { it } from "node:test";
-import { callsTo, gcInstructions, isGcFunction, majorGcs } from "../../scripts/bench/callgrind-calls.ts";
+import {
+  type CallGraph,
+  callsTo,
+  gcInstructions,
+  isGcFunction,
+  majorGcs,
+  readCallGraph,
+} from "../../scripts/bench/callgrind-calls.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 // Callgrind's format (valgrind's "Callgrind Format Specification"): a name is given once with its id, then the id
@@ -65,24 +72,24 @@ fn=(8)
 0 400
 `;
 
-async function fixture(): Promise<string> {
+async function fixture(): Promise<CallGraph> {
   const file = join(tempDir("callgrind-"), "callgrind.out");
   await writeFile(file, OUT);
-  return file;
+  return readCallGraph(file);
 }
 
 it("counts the calls of one function by its compressed id, not of lambdas within it", async () => {
-  const file = await fixture();
-  assert.equal(await majorGcs(file), 3);
-  assert.equal(await callsTo(file, "v8::internal::Heap::PerformGarbageCollection"), 0);
-  assert.equal(await callsTo(file, "nothing"), 0);
+  const graph = await fixture();
+  assert.equal(majorGcs(graph), 3);
+  assert.equal(callsTo(graph, "v8::internal::Heap::PerformGarbageCollection"), 0);
+  assert.equal(callsTo(graph, "nothing"), 0);
 });
 
 it("counts V8's GC once per entry into it, on every thread, with what it calls, and not V8's compilers", async () => {
   // Every function's own instructions once: 100 + 100 + 650 + 50 + 100 + 300 + 240 + 60 + 5 + 1 + 400.
   // The GC: main's collection (1,000, with its visitor, scavenger, memcpy and mark-compact) and the marking job
   // (400); the calls between GC functions are inside those already.
-  assert.deepEqual(await gcInstructions(await fixture()), { total: 2006, gc: 1400 });
+  assert.deepEqual(gcInstructions(await fixture()), { total: 2006, gc: 1400 });
 });
 
 it("tells V8's collectors and their visitors from its compilers and the rest", () => {
