@@ -69,8 +69,7 @@ export interface HealthOptions {
  * Judges {@link Activity}: unhealthy when sends have been pending, or have failed, with no delivery for
  * `unhealthyAfterMs` (the receiver is down or stuck), or when no receive succeeded for that long while receives fail
  * or nothing is in hand (an idle worker long-polls every `sqs_wait_timeout`, at most 20 s, so its receives keep
- * succeeding). A busy worker
- * whose slots are all taken does not receive, and is judged by its deliveries alone.
+ * succeeding). A busy worker whose slots are all taken does not receive, and is judged by its deliveries alone.
  */
 export class HealthMonitor {
   readonly #activity: Activity;

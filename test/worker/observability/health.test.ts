@@ -10,11 +10,17 @@ function clock() {
   return { now: () => t, advance: (ms: number) => (t += ms) };
 }
 
+/** An activity and its health monitor, both on a clock the test moves by hand. */
+function watched(unhealthyAfterMs: number, watchReceives = true) {
+  const time = clock();
+  const activity = new Activity(time.now);
+  const health = new HealthMonitor(activity, { unhealthyAfterMs, watchReceives, now: time.now });
+  return { time, activity, health };
+}
+
 describe("health", () => {
   it("an idle worker whose receives succeed stays healthy however long nothing arrives", () => {
-    const time = clock();
-    const activity = new Activity(time.now);
-    const health = new HealthMonitor(activity, { unhealthyAfterMs: 60_000, watchReceives: true, now: time.now });
+    const { time, activity, health } = watched(60_000);
     for (let i = 0; i < 100; i++) {
       time.advance(20_000);
       activity.receiveSucceeded();
@@ -23,9 +29,7 @@ describe("health", () => {
   });
 
   it("turns unhealthy when sends stay pending with no delivery for the configured time", () => {
-    const time = clock();
-    const activity = new Activity(time.now);
-    const health = new HealthMonitor(activity, { unhealthyAfterMs: 60_000, watchReceives: true, now: time.now });
+    const { time, activity, health } = watched(60_000);
     time.advance(3_600_000);
     activity.receiveSucceeded();
     // After an idle hour a send begins: the clock starts now, not an hour ago.
@@ -47,9 +51,7 @@ describe("health", () => {
   });
 
   it("stays unhealthy for its output between a failed send and the next, however the receives go", () => {
-    const time = clock();
-    const activity = new Activity(time.now);
-    const health = new HealthMonitor(activity, { unhealthyAfterMs: 3_000, watchReceives: true, now: time.now });
+    const { time, activity, health } = watched(3_000);
     activity.sendStarted();
     time.advance(5_000);
     // The delivery timeout fails the batch back; its messages are handed back and not received again yet.
@@ -64,9 +66,7 @@ describe("health", () => {
   });
 
   it("turns unhealthy when receives keep failing, and when an idle worker stops receiving at all", () => {
-    const time = clock();
-    const activity = new Activity(time.now);
-    const health = new HealthMonitor(activity, { unhealthyAfterMs: 60_000, watchReceives: true, now: time.now });
+    const { time, activity, health } = watched(60_000);
     activity.receiveFailed();
     time.advance(30_000);
     activity.receiveFailed();
@@ -82,9 +82,7 @@ describe("health", () => {
   // Seen flaky in the stalled-receiver reliability test: all slots busy reading their next batch, no send pending at
   // that instant, so no receive either: a busy worker, not an idle one.
   it("a worker whose slots are all busy, between two sends, is judged by its deliveries, not by receives", () => {
-    const time = clock();
-    const activity = new Activity(time.now);
-    const health = new HealthMonitor(activity, { unhealthyAfterMs: 3_000, watchReceives: true, now: time.now });
+    const { time, activity, health } = watched(3_000);
     activity.receiveSucceeded();
     activity.workInHand = 4;
     time.advance(5_000);
@@ -106,9 +104,7 @@ describe("health", () => {
   });
 
   it("a worker without queues is not judged by receives; stopping says so", () => {
-    const time = clock();
-    const activity = new Activity(time.now);
-    const health = new HealthMonitor(activity, { unhealthyAfterMs: 60_000, watchReceives: false, now: time.now });
+    const { time, health } = watched(60_000, false);
     time.advance(600_000);
     assert.equal(health.check().status, "ok");
     health.stopping = true;
